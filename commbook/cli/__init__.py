@@ -1,0 +1,60 @@
+"""The ``commbook`` command line. Each command group lives in its own module here.
+
+User mistakes (``CommbookError``) are printed as one line on stderr with exit code 1;
+any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from commbook import __version__
+from commbook.errors import CommbookError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except CommbookError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(f"error: cannot use the store: {reason}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="commbook")
+def main() -> None:
+    """commbook — plan, run, measure and report on your community.
+
+    \b
+    Start with:
+      commbook db upgrade              create or migrate the store
+      commbook samples load            load the bundled sample community
+      commbook import events FILE.csv  import your own data
+
+    The store is COMMBOOK_DATABASE_URL (default: sqlite:///data/commbook.db).
+    """
+
+
+def _register() -> None:
+    from commbook.cli import db
+
+    main.add_command(db.db)
+    for module_name in ("imports", "samples"):
+        try:
+            module = __import__(f"commbook.cli.{module_name}", fromlist=["command"])
+        except ModuleNotFoundError as exc:  # a group not built yet
+            if exc.name != f"commbook.cli.{module_name}":
+                raise
+            continue
+        main.add_command(module.command)
+
+
+_register()
