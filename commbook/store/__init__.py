@@ -5,8 +5,8 @@ from commbook.store.engine import get_engine, session_scope
 from commbook.store.migrate import current_revision, head_revision, upgrade
 from commbook.store.models import (
     ActivityEvent,
-    AuditEntry,
     AudienceSegment,
+    AuditEntry,
     Base,
     Channel,
     ContentItem,

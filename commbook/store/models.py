@@ -86,7 +86,7 @@ class Versioned:
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -187,7 +187,9 @@ class ContentItem(Versioned, Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str | None] = mapped_column(String(500))
     rrule: Mapped[str | None] = mapped_column(String(300))
-    objective_id: Mapped[int | None] = mapped_column(ForeignKey("objectives.id", ondelete="SET NULL"))
+    objective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objectives.id", ondelete="SET NULL")
+    )
     reach: Mapped[int | None] = mapped_column(BigInteger)
     impressions: Mapped[int | None] = mapped_column(BigInteger)
     views: Mapped[int | None] = mapped_column(BigInteger)

@@ -1,0 +1,127 @@
+"""Shared fixtures: real SQLite files and a real, throwaway PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from commbook.store import get_engine, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path(os.environ.get("COMMBOOK_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    """initdb refuses to run as root: run the server tools as the postgres user then."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *args]
+    return args
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Start a PostgreSQL cluster on a free loopback port; yield its base URL.
+
+    Fails (not skips) when PostgreSQL is missing: CI installs it, and a store that was
+    never tested on PostgreSQL must not pass silently. Set COMMBOOK_SKIP_POSTGRES=1 to
+    skip deliberately on a machine without it.
+    """
+    if os.environ.get("COMMBOOK_SKIP_POSTGRES") == "1":
+        pytest.skip("COMMBOOK_SKIP_POSTGRES=1")
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL not found in {PG_BIN} (apt-get install postgresql)")
+    tmp = Path(tempfile.mkdtemp(prefix="commbook-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres")
+    data, port = tmp / "data", free_port()
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "cb"]),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "-l",
+                str(tmp / "log"),
+                "-w",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield f"postgresql+psycopg://cb@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_db_counter = iter(range(10**6))
+
+
+def _new_postgres_db(base_url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"t{os.getpid()}_{next(_db_counter)}"
+    admin = create_engine(f"{base_url}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{base_url}/{name}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A migrated, empty SQLite store in a temporary file."""
+    url = f"sqlite:///{tmp_path / 'commbook.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store — once as a SQLite file, once as a PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'commbook.db'}"
+    else:
+        url = _new_postgres_db(request.getfixturevalue("postgres_server"))
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+
+
+@pytest.fixture
+def cb_env(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment for running commbook (in-process or as a subprocess) on a temp store."""
+    env = {
+        "COMMBOOK_HOME": str(tmp_path),
+        "COMMBOOK_DATABASE_URL": sqlite_url,
+        "COMMBOOK_REPORTS_DIR": str(tmp_path / "reports"),
+        "COMMBOOK_USER": "tester",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return {**os.environ, **env}
