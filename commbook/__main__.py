@@ -1,0 +1,3 @@
+from commbook.cli import main
+
+main()
