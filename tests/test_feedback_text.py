@@ -1,0 +1,199 @@
+"""Free text: VADER sentiment, TF-IDF + NMF themes, detractor topics, improvement areas."""
+
+from __future__ import annotations
+
+import socket
+
+import pandas as pd
+import pytest
+
+from commbook.errors import ValidationError
+from commbook.feedback import detractor_topics, improvement_areas, quotes, sentiment, themes, vader
+
+SHIPPING = [
+    "The shipping was late and the parcel delay was terrible",
+    "Parcel arrived late, shipping delay again, awful",
+    "Shipping delay: my parcel is late every single time",
+    "Another late parcel, the shipping delay is frustrating",
+    "Why is shipping always late? Parcel delay again, bad",
+    "The shipping was late and the parcel delay was terrible",  # a duplicate
+]
+DOCS = [
+    "The docs tutorial made onboarding easy, great job",
+    "Loved the onboarding tutorial and the docs",
+    "Docs and tutorial are excellent for onboarding",
+    "Great onboarding docs, the tutorial helped me",
+]
+MODERATION = [
+    "Moderation is rude and the tone is harsh",
+    "Rude moderation and a hostile tone",
+    "The moderation tone felt rude",
+]
+TOPICS = {"shipping": SHIPPING, "docs": DOCS, "moderation": MODERATION}
+WORDS = {
+    "shipping": {"shipping", "parcel", "delay", "late"},
+    "docs": {"docs", "tutorial", "onboarding"},
+    "moderation": {"moderation", "rude", "tone"},
+}
+
+
+def _corpus() -> pd.Series:
+    return pd.Series(SHIPPING + DOCS + MODERATION)
+
+
+def _words(label: str) -> set[str]:
+    return set(label.replace("/", " ").split())
+
+
+def _topic_of_row() -> list[str]:
+    return [topic for topic, texts in TOPICS.items() for _ in texts]
+
+
+def test_sentiment_labels_clear_cases_and_leaves_missing_text_empty() -> None:
+    texts = pd.Series(
+        [
+            "I love this community, the people are wonderful and helpful!",
+            "Terrible experience, the moderators were rude and I hate it.",
+            "The meeting is on Tuesday.",
+            None,
+            "   ",
+        ],
+        index=[10, 11, 12, 13, 14],
+    )
+    result = sentiment(texts)
+    assert result.index.tolist() == [10, 11, 12, 13, 14]
+    assert result["label"].tolist()[:3] == ["positive", "negative", "neutral"]
+    assert result.loc[10, "compound"] > 0.5
+    assert result.loc[11, "compound"] < -0.5
+    assert result.loc[[13, 14], "compound"].isna().all()
+    assert result.loc[[13, 14], "label"].isna().all()
+
+
+def test_sentiment_reads_its_lexicon_without_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("sentiment tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    vader._analyzer.cache_clear()  # load the lexicon again, offline
+    assert sentiment(["What a great day"])["label"].tolist() == ["positive"]
+
+
+def test_themes_put_each_topic_in_its_own_theme_labelled_with_its_words() -> None:
+    model = themes(_corpus(), n_themes=3, seed=0)
+
+    assert len(model.themes) == 3
+    theme_of_row = model.assignments["theme"].tolist()
+    by_topic: dict[str, set[int]] = {}
+    for topic, theme_id in zip(_topic_of_row(), theme_of_row, strict=True):
+        by_topic.setdefault(topic, set()).add(theme_id)
+    assert all(len(ids) == 1 for ids in by_topic.values()), by_topic
+    assert len({next(iter(ids)) for ids in by_topic.values()}) == 3
+    for topic, ids in by_topic.items():
+        theme = model.themes[next(iter(ids))]
+        assert _words(theme.label) <= WORDS[topic], theme.label
+        assert theme.size == len(TOPICS[topic])
+    # numbered by size, largest first
+    assert [t.size for t in model.themes] == [6, 4, 3]
+    assert model.themes[0].share == pytest.approx(6 / 13)
+
+
+def test_themes_carry_sentiment_and_deduplicated_quotes() -> None:
+    model = themes(_corpus(), n_themes=3)
+    shipping, docs, moderation = model.themes
+    assert shipping.mean_sentiment < 0 < docs.mean_sentiment
+    assert moderation.mean_sentiment < 0
+    assert 1 <= len(shipping.quotes) <= 3
+    assert len(set(shipping.quotes)) == len(shipping.quotes)
+    assert all(q in SHIPPING for q in shipping.quotes)
+    frame = model.to_frame()
+    assert frame.columns.tolist() == [
+        "theme",
+        "label",
+        "size",
+        "share",
+        "mean_sentiment",
+        "terms",
+        "quotes",
+    ]
+
+
+def test_themes_are_deterministic_and_can_place_new_texts() -> None:
+    first = themes(_corpus(), n_themes=3, seed=0)
+    second = themes(_corpus(), n_themes=3, seed=0)
+    pd.testing.assert_frame_equal(first.assignments, second.assignments)
+    assert [t.label for t in first.themes] == [t.label for t in second.themes]
+
+    placed = first.assign(["my parcel shipping is late", "rude tone", "", None])
+    assert placed["label"].iloc[0] == first.assignments["label"].iloc[0]
+    assert placed["label"].iloc[1] == first.assignments["label"].iloc[-1]
+    assert placed["theme"].iloc[2:].isna().all()
+
+
+def test_themes_skip_empty_texts_and_refuse_a_corpus_without_words() -> None:
+    model = themes(pd.Series([*DOCS, None, "", "the and of"]), n_themes=2)
+    assert model.assignments["theme"].iloc[-3:].isna().all()
+    assert sum(t.size for t in model.themes) == len(DOCS)
+    with pytest.raises(ValidationError, match="no words"):
+        themes(["", None, "the of and"])
+    with pytest.raises(ValidationError, match="n_themes"):
+        themes(DOCS, n_themes=0)
+
+
+def test_quotes_are_distinct_and_shortened_at_a_word_boundary() -> None:
+    long = "word " * 100
+    picked = quotes(["Same text.", "same   TEXT", "Other", long], n=3, max_chars=40)
+    assert picked[:2] == ("Same text.", "Other")
+    assert picked[2].endswith("…") and len(picked[2]) <= 40
+    assert picked[2].removesuffix("…").split() == ["word"] * 7
+
+
+def _responses() -> pd.DataFrame:
+    texts = SHIPPING + DOCS + MODERATION + ["", None]
+    scores = [*(2, 3, 1, 4, 5, 0), *(10, 9, 10, 9), *(6, 8, 7), *(9, 3)]
+    return pd.DataFrame({"comment": texts, "score": scores}, index=range(100, 115))
+
+
+def test_improvement_areas_rank_the_frequent_negative_theme_first() -> None:
+    table = improvement_areas(_responses(), n_themes=3)
+
+    for label, topic in zip(table["label"], ["shipping", "moderation", "docs"], strict=True):
+        assert _words(label) <= WORDS[topic], label
+    total = 13  # comments with text
+    first = table.iloc[0]
+    assert first["comments"] == 6 and first["negative"] == 6
+    assert first["priority"] == pytest.approx(6 / total)
+    assert (table["priority"] == table["frequency"] * table["negativity"]).all()
+    assert table.iloc[-1]["priority"] == 0  # the docs praise
+    assert table.iloc[-1]["quotes"] == ()  # only negative comments are quoted
+    assert first["mean_score"] == pytest.approx(2.5)
+
+
+def test_detractor_topics_compare_detractors_with_everyone() -> None:
+    table = detractor_topics(_responses(), n_themes=3)
+
+    top = table.iloc[0]
+    assert _words(top["label"]) <= WORDS["shipping"]
+    # 7 detractor comments: 6 on shipping, 1 on moderation (score 6)
+    assert top["detractors"] == 6
+    assert top["detractor_share"] == pytest.approx(6 / 7)
+    assert top["lift"] == pytest.approx((6 / 7) / (6 / 13))
+    assert top["promoter_share"] == 0
+    assert table["detractors"].tolist() == [6, 1, 0]
+    assert len(top["quotes"]) == 3
+
+
+def test_a_fitted_model_is_reused_so_tables_share_labels() -> None:
+    model = themes(_corpus(), n_themes=3)
+    areas = improvement_areas(_responses(), model=model)
+    assert set(areas["label"]) == {t.label for t in model.themes}
+    assert areas.iloc[0]["label"] == model.themes[0].label
+
+
+def test_text_analyses_validate_their_input() -> None:
+    with pytest.raises(ValidationError, match="missing column 'comment'"):
+        improvement_areas(pd.DataFrame({"text": ["x"]}))
+    with pytest.raises(ValidationError, match="missing column 'score'"):
+        detractor_topics(pd.DataFrame({"comment": ["x"]}))
+    with pytest.raises(ValidationError, match="no comments"):
+        improvement_areas(pd.DataFrame({"comment": [None, "  "]}))
