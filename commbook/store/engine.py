@@ -26,14 +26,17 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """The engine for ``url`` (default: the configured database), created once per URL.
 
     SQLite files get WAL journaling, foreign keys and a busy timeout; their folder is
     created if missing.
     """
-    url = url or get_settings().database_url
+    return _engine(url or get_settings().database_url)  # resolved first: the cache is by URL
+
+
+@lru_cache(maxsize=8)
+def _engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

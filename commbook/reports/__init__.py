@@ -1,0 +1,1 @@
+"""Stakeholder reports: periods, report building blocks and the Papermill runner."""

@@ -1,0 +1,142 @@
+"""``<reports_dir>/index.html``: one offline page listing every generated report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+META = "report.json"  # written beside each report by the runner
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """One report folder ``<root>/<name>/<period label>/``."""
+
+    name: str
+    label: str
+    folder: Path
+    title: str
+    period_title: str
+    generated_at: str
+    files: dict[str, Path]
+    failed: bool  # a failed run is newer than the report (or there is no report yet)
+
+
+_FILES = {"html": "report.html", "pdf": "report.pdf", "ipynb": "report.ipynb"}
+
+
+def scan(root: Path) -> list[ReportEntry]:
+    """Every report folder under ``root``, by name then newest period first."""
+    entries = []
+    if not root.is_dir():
+        return entries
+    for group in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for folder in sorted(
+            (p for p in group.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.name,
+            reverse=True,
+        ):
+            files = {kind: folder / n for kind, n in _FILES.items() if (folder / n).is_file()}
+            failed_nb = folder / "report.failed.ipynb"
+            if not files and not failed_nb.is_file():
+                continue
+            meta = _read_meta(folder / META)
+            newest = max((f.stat().st_mtime for f in files.values()), default=0.0)
+            entries.append(
+                ReportEntry(
+                    name=group.name,
+                    label=folder.name,
+                    folder=folder,
+                    title=str(meta.get("title") or group.name),
+                    period_title=str(meta.get("period_title") or folder.name),
+                    generated_at=str(meta.get("generated_at") or ""),
+                    files=files,
+                    failed=failed_nb.is_file() and failed_nb.stat().st_mtime >= newest,
+                )
+            )
+    return entries
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _href(root: Path, path: Path) -> str:
+    return quote(path.relative_to(root).as_posix())
+
+
+def render(root: Path, entries: list[ReportEntry]) -> str:
+    """The index page as HTML text (all text escaped, no external resources)."""
+    sections = []
+    for name in dict.fromkeys(e.name for e in entries):
+        rows = []
+        for e in (x for x in entries if x.name == name):
+            links = " · ".join(
+                f'<a href="{_href(root, path)}">{kind.upper()}</a>'
+                for kind, path in e.files.items()
+            )
+            status = ""
+            if e.failed:
+                failed = _href(root, e.folder / "report.failed.ipynb")
+                status = (
+                    f'<span class="failed">last run failed — '
+                    f'<a href="{failed}">failed notebook</a></span>'
+                )
+            rows.append(
+                "<tr>"
+                f"<td>{escape(e.period_title)}<div class='muted'>{escape(e.label)}</div></td>"
+                f"<td>{escape(e.title)}</td>"
+                f"<td>{escape(e.generated_at)}</td>"
+                f"<td>{links or '—'} {status}</td>"
+                "</tr>"
+            )
+        sections.append(
+            f"<h2>{escape(name)}</h2><table><thead><tr><th>Period</th><th>Title</th>"
+            f"<th>Generated</th><th>Files</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+    body = "".join(sections) or "<p>No reports yet. Run <code>commbook report run</code>.</p>"
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Reports</title>
+<style>
+body {{ font: 15px/1.5 Helvetica, Arial, sans-serif; color: #1a202c; margin: 0;
+  background: #edf2f7; }}
+main {{ max-width: 900px; margin: 24px auto; background: #fff; padding: 28px 40px;
+  border-radius: 8px; }}
+h1 {{ margin: 0 0 4px; }} h2 {{ margin-top: 28px; border-bottom: 1px solid #e2e8f0; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: 6px 8px; border-bottom: 1px solid #e2e8f0;
+  vertical-align: top; }}
+th {{ color: #4a5568; font-weight: 600; }}
+.muted {{ color: #718096; font-size: 12px; }}
+.failed {{ color: #c53030; font-size: 13px; }}
+a {{ color: #2b6cb0; }}
+</style></head>
+<body><main><h1>Reports</h1><p class="muted">Updated {escape(now)}</p>{body}</main></body>
+</html>
+"""
+
+
+def write_index(root: Path) -> Path:
+    """Write (or refresh) ``root/index.html`` atomically; return its path."""
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / "index.html"
+    text = render(root, scan(root))
+    fd, tmp = tempfile.mkstemp(prefix=".index.", suffix=".html", dir=root)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+    return target
