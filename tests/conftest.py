@@ -125,3 +125,57 @@ def cb_env(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return {**os.environ, **env}
+
+
+# ==== browser tests (Voilà + Chromium) — owned by the apps work; helpers in voila_harness.py ====
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium under Playwright, one per test module.
+
+    Module scope, not session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break later asyncio users (Papermill, nbclient).
+    Fails when Chromium is missing; COMMBOOK_SKIP_BROWSER=1 skips deliberately.
+    """
+    if os.environ.get("COMMBOOK_SKIP_BROWSER") == "1":
+        pytest.skip("COMMBOOK_SKIP_BROWSER=1")
+    from voila_harness import launch_chromium
+
+    with launch_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def browser_contexts(chromium):
+    """Factory of fresh browser contexts (one per simulated user), closed afterwards.
+
+    Every request of every context is recorded; the test fails if any left the machine
+    (the apps must work offline).
+    """
+    from voila_harness import RequestLog
+
+    made = []
+
+    def new_context():
+        context = chromium.new_context(
+            viewport={"width": 1360, "height": 900}, locale="en-GB", timezone_id="UTC"
+        )
+        made.append((context, RequestLog().attach(context)))
+        return context
+
+    yield new_context
+    for context, _ in made:
+        context.close()
+    external = sorted({url for _, log in made for url in log.external})
+    if external:
+        pytest.fail(f"the app requested non-loopback URLs (it must work offline): {external}")
+
+
+@pytest.fixture
+def app_page(browser_contexts):
+    """A page in a fresh context whose requests must all stay on loopback."""
+    return browser_contexts().new_page()
+
+
+# ==== end of browser tests block ====

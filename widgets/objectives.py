@@ -1,0 +1,406 @@
+"""The objectives editor: a list of objectives, a form to create/edit one, an overview table.
+
+No rules live here: Save calls ``commbook.planning.save_objective`` and shows the message of
+the error it raises next to the field it names, keeping what the user typed.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as w
+
+from commbook import planning
+from commbook.config import get_settings
+from commbook.errors import CommbookError, ConflictError, NotFound, ValidationError
+from commbook.store import Objective
+from commbook.widgets.theme import Field, alert, card, row
+
+
+def _options(choices: dict[str, str]) -> list[tuple[str, str]]:
+    return [(label, key) for key, label in choices.items()]
+
+
+def _number(value: float) -> str:
+    return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:g}"
+
+
+class ObjectiveForm:
+    """Create, edit and delete objectives. ``ObjectiveForm(url).widget`` is what to display.
+
+    ``url``: the store (default: the configured one); ``actor``: who is recorded in the audit
+    log (default: the configured user).
+    """
+
+    def __init__(self, url: str | None = None, actor: str | None = None) -> None:
+        self.url = url
+        self.actor = actor
+        self.objective_id: int | None = None
+        self.version: int | None = None
+        self._loading = False
+        self._build()
+        self.new()
+        self.refresh()
+
+    # --- layout -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        metric = planning.METRICS
+        self.fields: dict[str, Field] = {
+            "title": Field(
+                "Title",
+                w.Text(placeholder="e.g. Grow weekly active members", continuous_update=True),
+                required=True,
+                css="cb-objective-title",
+            ),
+            "description": Field(
+                "Description",
+                w.Textarea(placeholder="Why it matters and how you will get there", rows=3),
+                css="cb-objective-description",
+            ),
+            "metric": Field(
+                "Metric",
+                w.Dropdown(options=[(m.label, k) for k, m in metric.items()]),
+                css="cb-objective-metric",
+            ),
+            "direction": Field(
+                "Goal",
+                w.Dropdown(options=_options(planning.DIRECTIONS)),
+                css="cb-objective-direction",
+            ),
+            "baseline": Field(
+                "Baseline",
+                w.FloatText(continuous_update=True),
+                required=True,
+                hint="Where you are today",
+                css="cb-objective-baseline",
+            ),
+            "target": Field(
+                "Target",
+                w.FloatText(continuous_update=True),
+                required=True,
+                hint="Where you want to be by the due date",
+                css="cb-objective-target",
+            ),
+            "unit": Field(
+                "Unit",
+                w.Text(placeholder="e.g. members", continuous_update=True),
+                css="cb-objective-unit",
+            ),
+            "start_date": Field(
+                "Start date", w.DatePicker(), required=True, css="cb-objective-start-date"
+            ),
+            "due_date": Field(
+                "Due date", w.DatePicker(), required=True, css="cb-objective-due-date"
+            ),
+            "owner": Field(
+                "Owner",
+                w.Text(placeholder="Who is accountable", continuous_update=True),
+                required=True,
+                css="cb-objective-owner",
+            ),
+            "status": Field(
+                "Status", w.Dropdown(options=_options(planning.STATUSES)), css="cb-objective-status"
+            ),
+        }
+        self.fields["metric"].widget.observe(self._metric_changed, "value")
+        f = {name: field.box for name, field in self.fields.items()}
+
+        self.heading = w.HTML()
+        self.stamp = w.HTML()
+        self.stamp.add_class("cb-muted")
+        self.message = w.HTML(layout=w.Layout(display="none"))
+        self.message.add_class("cb-message")
+        self.message.add_class("cb-objective-message")
+        self.reload_button = self._button(
+            "Reload", "cb-objective-reload", "rotate-right", "warning"
+        )
+        self.reload_button.tooltip = "Replace the form with the version saved by someone else"
+        self.reload_button.on_click(self.reload)
+        self.reload_button.layout.align_self = "flex-start"
+        self.message_area = w.VBox([self.message], layout=w.Layout(grid_gap="6px"))
+
+        self.save_button = self._button("Save objective", "cb-objective-save", "check", "primary")
+        self.save_button.on_click(self.save)
+        self.delete_button = self._button("Delete", "cb-objective-delete", "trash", "")
+        self.delete_button.on_click(self._ask_delete)
+        self.confirm_text = w.HTML()
+        yes = self._button("Delete objective", "cb-objective-delete-confirm", "trash", "danger")
+        yes.on_click(self.delete)
+        keep = self._button("Keep it", "cb-objective-delete-cancel", "", "")
+        keep.on_click(lambda _: self._show_confirm(False))
+        self.confirm = row(self.confirm_text, yes, keep, gap="10px", align_items="center")
+        self.confirm.add_class("cb-alert")
+        self.confirm.add_class("cb-alert-warning")
+        self.confirm.layout.display = "none"
+
+        form = card(
+            w.VBox([self.heading, self.stamp]),
+            self.message_area,
+            f["title"],
+            f["description"],
+            row(f["metric"], f["direction"]),
+            row(f["baseline"], f["target"], f["unit"]),
+            row(f["start_date"], f["due_date"]),
+            row(f["owner"], f["status"]),
+            row(self.save_button, w.Box(layout=w.Layout(flex="1")), self.delete_button),
+            self.confirm,
+            css="cb-objective-form",
+            flex="1 1 0%",
+            min_width="0",
+        )
+
+        self.new_button = self._button("New objective", "cb-objective-new", "plus", "")
+        self.new_button.on_click(lambda _: self.new())
+        self.picker = w.Select(options=[], rows=14, layout=w.Layout(width="100%"))
+        self.picker.add_class("cb-objective-picker")
+        self.picker.observe(self._picked, "value")
+        self.count = w.HTML()
+        self.count.add_class("cb-muted")
+        side = card(
+            w.HTML("<h3>Your objectives</h3>"),
+            self.count,
+            self.new_button,
+            self.picker,
+            css="cb-list",
+            width="320px",
+            flex="0 0 320px",
+        )
+        self.new_button.layout.width = "100%"
+
+        self.table = w.HTML()
+        self.table.add_class("cb-objectives-table")
+        overview = card(
+            w.HTML("<h3>Overview</h3><p class='cb-muted'>Every objective, soonest due first.</p>"),
+            self.table,
+        )
+        self.widget = w.VBox(
+            [row(side, form, align_items="flex-start"), overview],
+            layout=w.Layout(grid_gap="16px", padding="12px 2px"),
+        )
+        self.widget.add_class("cb-objectives")
+
+    @staticmethod
+    def _button(text: str, css: str, icon: str, style: str) -> w.Button:
+        button = w.Button(description=text, icon=icon, button_style=style)
+        button.layout.width = "auto"
+        button.layout.min_width = "96px"
+        button.add_class(css)
+        return button
+
+    # --- reading and showing values -----------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """What the form holds now, keyed like ``planning.FIELDS``."""
+        return {name: field.widget.value for name, field in self.fields.items()}
+
+    def _fill(self, values: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            for name, value in values.items():
+                self.fields[name].widget.value = value
+        finally:
+            self._loading = False
+
+    def _metric_changed(self, change: dict[str, Any]) -> None:
+        metrics = planning.METRICS
+        new, old = metrics.get(change["new"]), metrics.get(change["old"])
+        self.fields["metric"].set_hint(new.description if new else "")
+        unit = self.fields["unit"].widget
+        if not self._loading and new and (not unit.value or (old and unit.value == old.unit)):
+            unit.value = new.unit
+
+    def _show_message(self, kind: str, text: str, details: list[str] | None = None) -> None:
+        self.message.value = alert(kind, text, details)
+        self.message.layout.display = ""
+        self.message_area.children = (
+            [self.message, self.reload_button] if kind == "warning" else [self.message]
+        )
+
+    def _clear_feedback(self) -> None:
+        self.message.layout.display = "none"
+        self.message_area.children = [self.message]
+        self._show_confirm(False)
+        for field in self.fields.values():
+            field.set_error("")
+
+    def _show_editing(self, objective: Objective | None) -> None:
+        if objective is None:
+            self.objective_id, self.version = None, None
+            self.heading.value = "<h2>New objective</h2>"
+            self.stamp.value = "Fill in the form and save. Fields marked * are required."
+            self.delete_button.layout.display = "none"
+            return
+        self.objective_id, self.version = objective.id, objective.version
+        tz = get_settings().tz
+        updated = objective.updated_at.astimezone(tz).strftime("%d %b %Y, %H:%M %Z")
+        self.heading.value = f"<h2>{html.escape(objective.title)}</h2>"
+        self.stamp.value = f"Version {objective.version} · last saved {updated}"
+        self.delete_button.layout.display = ""
+
+    # --- actions ------------------------------------------------------------------------
+
+    def new(self) -> None:
+        """Empty the form for a new objective."""
+        self._clear_feedback()
+        self._fill(planning.blank_objective())
+        self._show_editing(None)
+        self._select(None)
+
+    def open(self, objective_id: int) -> None:
+        """Load objective ``objective_id`` from the store into the form."""
+        self._clear_feedback()
+        try:
+            objective = planning.get_objective(objective_id, url=self.url)
+        except NotFound as exc:
+            self._show_message("error", str(exc))
+            self.refresh()
+            return
+        self._load(objective)
+
+    def _load(self, objective: Objective) -> None:
+        self._fill(planning.objective_values(objective))
+        self._show_editing(objective)
+        self._select(objective.id)
+
+    def save(self, _: Any = None) -> None:
+        """Validate and save what the form holds; show the outcome."""
+        self._clear_feedback()
+        try:
+            saved = planning.save_objective(
+                self.values(),
+                id=self.objective_id,
+                version=self.version,
+                url=self.url,
+                actor=self.actor,
+            )
+        except planning.InvalidObjective as exc:
+            self._show_problems(exc.problems)
+        except ValidationError as exc:
+            self._show_problems([exc])
+        except ConflictError as exc:
+            self._show_message("warning", str(exc))
+        except NotFound as exc:
+            self._forget_deleted(exc)
+        except CommbookError as exc:
+            self._show_message("error", str(exc))
+        else:
+            self.refresh()
+            self._load(saved)
+            self._show_message("success", f"Saved “{saved.title}”.")
+
+    def _show_problems(self, problems: list[ValidationError]) -> None:
+        for problem in problems:
+            if problem.field in self.fields:
+                self.fields[problem.field].set_error(problem.reason)
+        noun = "problem" if len(problems) == 1 else f"{len(problems)} problems"
+        self._show_message(
+            "error", f"Not saved yet — please fix the {noun} below:", [p.reason for p in problems]
+        )
+
+    def _forget_deleted(self, exc: NotFound) -> None:
+        self._show_editing(None)
+        self.refresh()
+        self._show_message(
+            "error", f"{exc}. Your values are still in the form: save to create it again."
+        )
+
+    def reload(self, _: Any = None) -> None:
+        """After a conflict: show the version saved by someone else."""
+        if self.objective_id is None:
+            return
+        objective_id = self.objective_id
+        self.refresh()
+        self.open(objective_id)
+        if self.objective_id == objective_id:
+            self._show_message("success", "Reloaded the latest saved version.")
+
+    def _ask_delete(self, _: Any = None) -> None:
+        title = self.fields["title"].widget.value
+        self.confirm_text.value = f"<b>Delete “{html.escape(title)}”?</b> This cannot be undone."
+        self._show_confirm(True)
+
+    def _show_confirm(self, show: bool) -> None:
+        self.confirm.layout.display = "" if show else "none"
+
+    def delete(self, _: Any = None) -> None:
+        """Delete the objective being edited (if nobody changed it meanwhile)."""
+        if self.objective_id is None:
+            return
+        title = self.fields["title"].widget.value
+        self._clear_feedback()
+        try:
+            planning.delete_objective(
+                self.objective_id, self.version, url=self.url, actor=self.actor
+            )
+        except ConflictError as exc:
+            self._show_message("warning", str(exc))
+            return
+        except NotFound as exc:
+            self._forget_deleted(exc)
+            return
+        self.refresh()
+        self.new()
+        self._show_message("success", f"Deleted “{title}”.")
+
+    # --- the list and the table ---------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the list and the overview from the store."""
+        objectives = planning.list_objectives(url=self.url)
+        self._loading = True
+        try:
+            self.picker.options = [(o.title, o.id) for o in objectives]
+            self.picker.value = (
+                self.objective_id if self.objective_id in {o.id for o in objectives} else None
+            )
+        finally:
+            self._loading = False
+        n = len(objectives)
+        self.count.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
+        self.table.value = _table(objectives)
+
+    def _select(self, objective_id: int | None) -> None:
+        self._loading = True
+        try:
+            ids = {value for _, value in self.picker.options}
+            self.picker.value = objective_id if objective_id in ids else None
+        finally:
+            self._loading = False
+
+    def _picked(self, change: dict[str, Any]) -> None:
+        if not self._loading and change["new"] is not None:
+            self.open(change["new"])
+
+
+def _table(objectives: list[Objective]) -> str:
+    """The overview as an HTML table; every user value is escaped."""
+    if not objectives:
+        return (
+            '<div class="cb-empty">No objectives yet: fill in the form to create the first '
+            "one.</div>"
+        )
+    e = html.escape
+    rows = []
+    for o in objectives:
+        metric = planning.METRICS.get(o.metric)
+        unit = f" {e(o.unit)}" if o.unit else ""
+        arrow = {"increase": "↗", "decrease": "↘"}.get(o.direction, "→")
+        rows.append(
+            "<tr>"
+            f"<td><b>{e(o.title)}</b></td>"
+            f"<td>{e(metric.label if metric else o.metric)}</td>"
+            f'<td class="cb-num">{_number(o.baseline)} {arrow} {_number(o.target)}{unit}</td>'
+            f'<td class="cb-num">{o.start_date:%d %b %Y} – {o.due_date:%d %b %Y}</td>'
+            f"<td>{e(o.owner)}</td>"
+            f'<td><span class="cb-badge cb-badge-{e(o.status)}">'
+            f"{e(planning.STATUSES.get(o.status, o.status))}</span></td>"
+            "</tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("Objective", "Metric", "Baseline → target", "Period", "Owner", "Status")
+    )
+    body = "".join(rows)
+    return f'<table class="cb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -1,0 +1,79 @@
+"""Start the Voilà apps the way commbook needs them: loopback only, offline-safe template.
+
+Voilà's stock "lab" template links Font Awesome from a CDN; commbook ships a ``commbook``
+template (``widgets/jupyter/voila/templates/commbook``) that does not, and makes Jupyter
+find it by prepending ``TEMPLATE_ROOT`` to ``JUPYTER_PATH``. Use ``voila_command`` and
+``voila_env`` (tests do), or from a shell::
+
+    python -m commbook.widgets.serve notebooks/ --port 8866
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import click
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "jupyter"
+TEMPLATE = "commbook"
+#: Shut down kernels whose page is gone. A closed tab should stop its kernel, but Voilà's
+#: shutdown beacon is refused for lack of an XSRF token (voila-dashboards/voila#1458), so
+#: kernels idle for 10 minutes *and* without a connected page are culled. Open pages are
+#: never culled (``cull_connected`` stays False).
+KERNEL_CULLING = (
+    "--MappingKernelManager.cull_idle_timeout=600",
+    "--MappingKernelManager.cull_interval=60",
+)
+
+
+def voila_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) with the commbook template on ``JUPYTER_PATH``."""
+    out = dict(os.environ if env is None else env)
+    paths = [str(TEMPLATE_ROOT), *filter(None, out.get("JUPYTER_PATH", "").split(os.pathsep))]
+    out["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return out
+
+
+def voila_command(
+    target: str | Path,
+    *,
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+    python: str = sys.executable,
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The command line that serves ``target`` (a notebook, or a folder of apps)."""
+    return [
+        python,
+        "-m",
+        "voila",
+        str(target),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        f"--template={TEMPLATE}",
+        *KERNEL_CULLING,
+        *extra,
+    ]
+
+
+@click.command()
+@click.argument("target", default="notebooks", type=click.Path(exists=True))
+@click.option("--port", default=8866, show_default=True, help="Port to listen on.")
+@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def main(target: str, port: int, ip: str) -> None:
+    """Serve the Voilà apps in TARGET (a folder or one notebook) on http://IP:PORT/.
+
+    \b
+    Example:
+      COMMBOOK_DATABASE_URL=sqlite:///data/commbook.db python -m commbook.widgets.serve notebooks/
+    """
+    command = voila_command(target, port=port, ip=ip)
+    os.execve(command[0], command, voila_env())
+
+
+if __name__ == "__main__":
+    main()
