@@ -21,6 +21,8 @@ class Settings:
     - ``COMMBOOK_DATA_DIR``, ``COMMBOOK_REPORTS_DIR``: default ``<home>/data``, ``<home>/reports``
     - ``COMMBOOK_TIMEZONE``: IANA name used to show dates (default ``UTC``)
     - ``COMMBOOK_USER``: who is recorded in the audit log (default: the login name)
+    - ``COMMBOOK_SMTP_HOST``, ``COMMBOOK_SMTP_PORT`` (25), ``COMMBOOK_SMTP_FROM``: where
+      scheduled reports are emailed from (no host: no email)
     """
 
     home: Path
@@ -30,6 +32,9 @@ class Settings:
     timezone: str = "UTC"
     user: str = "unknown"
     notebooks_dir: Path = field(default=PROJECT_ROOT / "notebooks")
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "commbook@localhost"
 
     @property
     def samples_dir(self) -> Path:
@@ -64,7 +69,16 @@ class Settings:
             timezone=timezone,
             user=user,
             notebooks_dir=notebooks.resolve(),
+            smtp_host=env.get("COMMBOOK_SMTP_HOST") or None,
+            smtp_port=_port(env.get("COMMBOOK_SMTP_PORT") or "25"),
+            smtp_from=env.get("COMMBOOK_SMTP_FROM") or "commbook@localhost",
         )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise CommbookError(f"COMMBOOK_SMTP_PORT: {text!r} is not a port number")
+    return int(text)
 
 
 def get_settings() -> Settings:

@@ -313,3 +313,26 @@ class ReportRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))
     pid: Mapped[int | None] = mapped_column(Integer)
+    # Set for runs started by `commbook schedule` (see commbook/schedules.py).
+    schedule: Mapped[str | None] = mapped_column(String(120))
+    scheduled_for: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the cron slot
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    trigger: Mapped[str | None] = mapped_column(String(16))  # schedule, manual, catch-up, retry
+
+    __table_args__ = (
+        UniqueConstraint("schedule", "scheduled_for", "attempt"),
+        Index("ix_report_runs_schedule", "schedule", "scheduled_for"),
+    )
+
+
+class JobLock(Base):
+    """One row per running job: who holds it and when it last proved to be alive."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
