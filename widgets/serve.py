@@ -2,10 +2,8 @@
 
 Voilà's stock "lab" template links Font Awesome from a CDN; commbook ships a ``commbook``
 template (``widgets/jupyter/voila/templates/commbook``) that does not, and makes Jupyter
-find it by prepending ``TEMPLATE_ROOT`` to ``JUPYTER_PATH``. Use ``voila_command`` and
-``voila_env`` (tests do), or from a shell::
-
-    python -m commbook.widgets.serve notebooks/ --port 8866
+find it by prepending ``TEMPLATE_ROOT`` to ``JUPYTER_PATH``. ``commbook apps serve`` and
+the browser tests start Voilà with ``voila_command`` and ``voila_env``.
 """
 
 from __future__ import annotations
@@ -13,9 +11,32 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import click
+
+@dataclass(frozen=True)
+class App:
+    """One Voilà app: its notebook in ``notebooks/`` and what it is for."""
+
+    notebook: str
+    title: str
+    purpose: str
+
+
+APPS: tuple[App, ...] = (
+    App("planning.ipynb", "Planning", "objectives, audience segments and the content calendar"),
+)
+
+
+def available_apps(notebooks_dir: Path) -> list[App]:
+    """The apps whose notebook exists in ``notebooks_dir``."""
+    return [app for app in APPS if (notebooks_dir / app.notebook).exists()]
+
+
+def app_url(base_url: str, app: App) -> str:
+    return f"{base_url.rstrip('/')}/voila/render/{app.notebook}"
+
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent / "jupyter"
 TEMPLATE = "commbook"
@@ -58,22 +79,3 @@ def voila_command(
         *KERNEL_CULLING,
         *extra,
     ]
-
-
-@click.command()
-@click.argument("target", default="notebooks", type=click.Path(exists=True))
-@click.option("--port", default=8866, show_default=True, help="Port to listen on.")
-@click.option("--ip", default="127.0.0.1", show_default=True, help="Address to listen on.")
-def main(target: str, port: int, ip: str) -> None:
-    """Serve the Voilà apps in TARGET (a folder or one notebook) on http://IP:PORT/.
-
-    \b
-    Example:
-      COMMBOOK_DATABASE_URL=sqlite:///data/commbook.db python -m commbook.widgets.serve notebooks/
-    """
-    command = voila_command(target, port=port, ip=ip)
-    os.execve(command[0], command, voila_env())
-
-
-if __name__ == "__main__":
-    main()
