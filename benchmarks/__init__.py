@@ -1,0 +1,1 @@
+"""Performance benchmarks: commbook against reference implementations, reported as ratios."""
