@@ -47,7 +47,16 @@ def _register() -> None:
     from commbook.cli import db
 
     main.add_command(db.db)
-    for module_name in ("imports", "samples"):
+    for module_name in (
+        "imports",
+        "samples",
+        "apps",
+        "feedback",
+        "report",
+        "schedule",
+        "triage",
+        "metrics",
+    ):
         try:
             module = __import__(f"commbook.cli.{module_name}", fromlist=["command"])
         except ModuleNotFoundError as exc:  # a group not built yet
