@@ -26,6 +26,8 @@ class App:
 
 APPS: tuple[App, ...] = (
     App("planning.ipynb", "Planning", "objectives, audience segments and the content calendar"),
+    App("triage.ipynb", "Triage", "the community queue: assign, respond, moderate, escalate"),
+    App("reports.ipynb", "Reports", "open, download and run reports; schedules and history"),
 )
 
 
@@ -76,6 +78,7 @@ def voila_command(
         f"--port={port}",
         f"--Voila.ip={ip}",
         f"--template={TEMPLATE}",
+        "--VoilaConfiguration.classic_tree=True",  # our tree.html: the apps as cards
         *KERNEL_CULLING,
         *extra,
     ]
