@@ -89,16 +89,20 @@ def load_events(
     start: Bound = None,
     end: Bound = None,
     columns: Sequence[str] = DEFAULT_EVENT_COLUMNS,
+    kinds: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Activity events that occurred in ``[start, end)``, oldest first.
 
     ``columns``: any of ``EVENT_COLUMNS`` (default: id, member, kind, time, channel).
+    ``kinds``: only events of these kinds (e.g. ``("reply", "comment")``); default all.
     """
     spec = _pick(EVENT_COLUMNS, columns, "events")
     stmt = _select(spec).select_from(ActivityEvent)
     if "channel" in spec:
         stmt = stmt.outerjoin(Channel, ActivityEvent.channel_id == Channel.id)
     stmt = stmt.where(*_in_period(ActivityEvent.occurred_at, start, end))
+    if kinds is not None:
+        stmt = stmt.where(ActivityEvent.kind.in_([kinds] if isinstance(kinds, str) else kinds))
     stmt = stmt.order_by(ActivityEvent.occurred_at, ActivityEvent.id)
     return _frame(url, stmt, spec)
 

@@ -12,12 +12,28 @@ Input ``events`` — one row per activity event (see ``commbook.frames.load_even
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from commbook.errors import ValidationError
 from commbook.metrics._schema import ANY, TIMESTAMP, require
-from commbook.metrics._time import Instant, bound, local_days, localize_days, monday_of, zone
+from commbook.metrics._time import (
+    Instant,
+    bound,
+    day_number,
+    day_numbers,
+    day_starts,
+    in_window,
+    last_day_number,
+    local_days,
+    localize_days,
+    monday_of,
+    month_numbers,
+    window,
+    zone,
+)
 
 #: Event kinds that make a member "active". Views and joins do not count.
 ACTIVE_KINDS: frozenset[str] = frozenset({"post", "reply", "comment", "reaction", "share"})
@@ -101,3 +117,263 @@ def weekly_active_members(
 
 def _week_of(instant: pd.Timestamp, tz: dt.tzinfo) -> pd.Timestamp:
     return monday_of(local_days(pd.Series([instant]), tz)).iloc[0]
+
+
+# ---- daily series: DAU, WAU, MAU, stickiness -------------------------------------------------
+
+#: Trailing windows (in local calendar days, ending on the day itself) for WAU and MAU.
+WAU_DAYS = 7
+MAU_DAYS = 30
+
+
+@dataclass(frozen=True)
+class MemberDays:
+    """Distinct (member, local day) pairs of active events, sorted by member then day.
+
+    ``member`` holds codes into ``ids`` (the member ids); ``day`` local day numbers.
+    """
+
+    member: np.ndarray
+    day: np.ndarray
+    ids: pd.Index
+
+
+def member_days(
+    events: pd.DataFrame,
+    lo: pd.Timestamp | None,
+    hi: pd.Timestamp | None,
+    tz: dt.tzinfo,
+    *,
+    kinds: frozenset[str] = ACTIVE_KINDS,
+    pad_days: int = 0,
+) -> MemberDays:
+    """Distinct member-days with an event of ``kinds`` in ``[lo − pad_days, hi)``.
+
+    ``pad_days`` reaches back whole local days before ``lo`` (for trailing windows).
+    The caller has validated ``events``.
+    """
+    mask = events["kind"].isin(kinds).to_numpy(dtype=bool, na_value=False, copy=True)
+    mask &= events["member_id"].notna().to_numpy()
+    mask &= in_window(events["occurred_at"], None, hi)
+    times = events["occurred_at"][mask]
+    days = day_numbers(times, tz)
+    members = events["member_id"][mask]
+    if lo is not None:
+        keep = days >= day_number(lo, tz) - pad_days
+        if pad_days == 0:
+            keep &= (times >= lo).to_numpy()
+        days, members = days[keep], members[keep]
+    codes, ids = pd.factorize(members, sort=False)
+    if len(days) == 0:
+        empty = np.empty(0, dtype="int64")
+        return MemberDays(empty, empty, pd.Index(ids))
+    base = int(days.min())
+    span = int(days.max()) - base + 1
+    key = codes.astype("int64") * span + (days - base)
+    key = np.sort(pd.unique(key))
+    return MemberDays(key // span, key % span + base, pd.Index(ids))
+
+
+def _trailing(md: MemberDays, first: int, n_days: int, width: int) -> np.ndarray:
+    """For each day ``first … first + n_days − 1``: members active in the ``width`` days
+    ending that day.
+
+    Each active member-day covers the days up to ``width − 1`` later, cut short at the
+    member's next active day, so coverages never overlap and a difference array counts
+    each member once per day.
+    """
+    if len(md.day) == 0:
+        return np.zeros(n_days, dtype="int64")
+    base = min(int(md.day.min()), first)
+    day = md.day - base
+    same_member = np.zeros(len(day), dtype=bool)
+    same_member[:-1] = md.member[1:] == md.member[:-1]
+    next_day = np.full(len(day), np.iinfo("int64").max)
+    next_day[:-1] = np.where(same_member[:-1], day[1:], next_day[:-1])
+    stop = np.minimum(day + width, next_day)
+    size = int(stop.max()) + 1
+    cover = np.cumsum(np.bincount(day, minlength=size) - np.bincount(stop, minlength=size))
+    offset = first - base
+    out = np.zeros(n_days, dtype="int64")
+    lo, hi = max(offset, 0), min(offset + n_days, size)
+    if hi > lo:
+        out[lo - offset : hi - offset] = cover[lo:hi]
+    return out
+
+
+def _day_range(
+    md: MemberDays, lo: pd.Timestamp | None, hi: pd.Timestamp | None, tz: dt.tzinfo
+) -> tuple[int, int] | None:
+    """First and last local day of the period (from the bounds, else from the data)."""
+    if lo is None and hi is None and len(md.day) == 0:
+        return None
+    first = day_number(lo, tz) if lo is not None else None
+    last = last_day_number(hi, tz) if hi is not None else None
+    if len(md.day):
+        first = int(md.day.min()) if first is None else first
+        last = int(md.day.max()) if last is None else last
+    if first is None or last is None:
+        return None
+    return first, last
+
+
+def daily_active(
+    events: pd.DataFrame,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    tz: str | dt.tzinfo = "UTC",
+    *,
+    wau_days: int = WAU_DAYS,
+    mau_days: int = MAU_DAYS,
+) -> pd.DataFrame:
+    """DAU, WAU, MAU and stickiness for every local day of ``[start, end)``.
+
+    - ``dau``: members active that day (in ``tz``);
+    - ``wau`` / ``mau``: members active in the ``wau_days`` (7) / ``mau_days`` (30) days
+      ending that day — events before ``start`` that are in the frame count, so pass the
+      ``mau_days − 1`` days before the period to get full windows on its first days;
+    - ``stickiness``: ``dau / mau`` (``NaN`` when ``mau`` is 0).
+
+    Returns columns ``day`` (aware: local midnight), ``dau``, ``wau``, ``mau``,
+    ``stickiness``. Without bounds the days span the data; no data, no rows.
+    """
+    require(events, EVENTS, name="events")
+    tzinfo, lo, hi = window(start, end, tz)
+    md = member_days(events, lo, hi, tzinfo, pad_days=max(wau_days, mau_days) - 1)
+    span = _day_range(md, lo, hi, tzinfo)
+    if span is None:
+        return pd.DataFrame(
+            {
+                "day": pd.Series([], dtype=pd.DatetimeTZDtype(tz=tzinfo)),
+                **{c: pd.Series([], dtype="int64") for c in ("dau", "wau", "mau")},
+                "stickiness": pd.Series([], dtype="float64"),
+            }
+        )
+    first, last = span
+    n_days = last - first + 1
+    dau = _trailing(md, first, n_days, 1)
+    wau = _trailing(md, first, n_days, wau_days)
+    mau = _trailing(md, first, n_days, mau_days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stickiness = np.where(mau > 0, dau / np.maximum(mau, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "day": day_starts(np.arange(first, last + 1), tzinfo),
+            "dau": dau,
+            "wau": wau,
+            "mau": mau,
+            "stickiness": stickiness,
+        }
+    )
+
+
+def activity_summary(
+    events: pd.DataFrame,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    tz: str | dt.tzinfo = "UTC",
+    *,
+    wau_days: int = WAU_DAYS,
+    mau_days: int = MAU_DAYS,
+) -> dict[str, float]:
+    """Period averages of the daily series, and the distinct active members.
+
+    Keys: ``active_members`` (distinct members active in ``[start, end)``), ``dau``,
+    ``wau``, ``mau`` (means of the daily values over the period's days) and
+    ``stickiness`` (mean DAU ÷ mean MAU, ``NaN`` when MAU is 0).
+    """
+    daily = daily_active(events, start, end, tz, wau_days=wau_days, mau_days=mau_days)
+    _, lo, hi = window(start, end, tz)
+    mask = in_window(events["occurred_at"], lo, hi)
+    active = int(_active(events[mask])["member_id"].nunique()) if mask.any() else 0
+    if daily.empty:
+        nan = float("nan")
+        return {"active_members": active, "dau": nan, "wau": nan, "mau": nan, "stickiness": nan}
+    dau, wau, mau = (float(daily[c].mean()) for c in ("dau", "wau", "mau"))
+    return {
+        "active_members": active,
+        "dau": dau,
+        "wau": wau,
+        "mau": mau,
+        "stickiness": dau / mau if mau > 0 else float("nan"),
+    }
+
+
+# ---- new vs returning ------------------------------------------------------------------------
+
+FREQUENCIES = ("day", "week", "month")
+
+
+def bucket_of_days(days: np.ndarray, freq: str) -> np.ndarray:
+    """Local day numbers → the day number that starts their day / ISO week / month."""
+    if freq == "day":
+        return np.asarray(days, dtype="int64")
+    if freq == "week":
+        days = np.asarray(days, dtype="int64")
+        return days - (days + 3) % 7  # 1970-01-01 was a Thursday
+    if freq == "month":
+        months = month_numbers(days).astype("datetime64[M]")
+        return months.astype("datetime64[D]").astype("int64")
+    raise ValidationError(f"freq must be one of {', '.join(FREQUENCIES)}: {freq!r}", field="freq")
+
+
+def buckets_between(first_day: int, last_day: int, freq: str) -> np.ndarray:
+    """Every bucket start (local day number) from the bucket of ``first_day`` to ``last_day``."""
+    days = np.arange(first_day, last_day + 1, dtype="int64")
+    return np.unique(bucket_of_days(days, freq))
+
+
+MEMBERS_JOINED = {"member_id": ANY, "joined_at": TIMESTAMP}
+
+
+def new_vs_returning(
+    events: pd.DataFrame,
+    members: pd.DataFrame,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    tz: str | dt.tzinfo = "UTC",
+    freq: str = "week",
+) -> pd.DataFrame:
+    """Active members per day / ISO week / month, split into new and returning.
+
+    An active member is **new** in a bucket when they joined (``members.joined_at`` in
+    ``tz``) in that same bucket, **returning** otherwise (also when the join date or the
+    member row is unknown). Only events in ``[start, end)`` count.
+
+    Returns ``period_start`` (aware), ``active_members``, ``new``, ``returning``.
+    """
+    require(events, EVENTS, name="events")
+    require(members, MEMBERS_JOINED, name="members")
+    bucket_of_days(np.zeros(1, dtype="int64"), freq)  # validates freq
+    tzinfo, lo, hi = window(start, end, tz)
+    md = member_days(events, lo, hi, tzinfo)
+    span = _day_range(md, lo, hi, tzinfo)
+    if span is None:
+        return pd.DataFrame(
+            {
+                "period_start": pd.Series([], dtype=pd.DatetimeTZDtype(tz=tzinfo)),
+                **{c: pd.Series([], dtype="int64") for c in ("active_members", "new", "returning")},
+            }
+        )
+    buckets = buckets_between(*span, freq)
+    pair = pd.DataFrame({"member": md.member, "bucket": bucket_of_days(md.day, freq)})
+    pair = pair.drop_duplicates()
+    known = members[["member_id", "joined_at"]].dropna().drop_duplicates("member_id")
+    join_bucket = pd.Series(
+        bucket_of_days(day_numbers(known["joined_at"], tzinfo), freq),
+        index=pd.Index(known["member_id"]),
+    )
+    position = join_bucket.index.get_indexer(md.ids[pair["member"].to_numpy()])
+    joined = np.where(position >= 0, join_bucket.to_numpy()[np.maximum(position, 0)], -(2**62))
+    is_new = joined == pair["bucket"].to_numpy()
+    slot = np.searchsorted(buckets, pair["bucket"].to_numpy())
+    active = np.bincount(slot, minlength=len(buckets))
+    new = np.bincount(slot, weights=is_new, minlength=len(buckets)).astype("int64")
+    return pd.DataFrame(
+        {
+            "period_start": day_starts(buckets, tzinfo),
+            "active_members": active.astype("int64"),
+            "new": new,
+            "returning": (active - new).astype("int64"),
+        }
+    )

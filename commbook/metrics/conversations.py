@@ -1,0 +1,293 @@
+"""Conversations: threads, replies, how fast and how well members get answered.
+
+Input ``events`` — conversation events (see ``commbook.frames.load_events``; other kinds
+are ignored):
+
+| column | type | meaning |
+|---|---|---|
+| ``kind`` | str | ``post`` starts a thread; ``reply`` (an answer) and ``comment`` respond |
+| ``occurred_at`` | datetime64, tz-aware | when |
+| ``member_id`` | nullable | author; missing = anonymous / deleted account |
+| ``source_id`` | str | the event's id in its source system |
+| ``thread_id`` | str, nullable | ``source_id`` of the thread's post (a post's own id) |
+| ``parent_id`` | str, nullable | ``source_id`` of the post / reply responded to |
+| ``source`` | str, optional | source system; ids are matched within their source |
+| ``is_accepted`` | bool, optional | the reply is the accepted answer |
+| ``channel``, ``category`` | str, optional | carried onto the thread for breakdowns |
+
+Definitions (formulas in ``docs/metrics.md``): the **first response** to a thread is its
+first *reply* by someone other than the thread's author (a comment is not an answer);
+the **first touch** is its first reply *or comment* by someone else. An anonymous author
+or responder counts as "someone else".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from commbook.errors import ValidationError
+from commbook.metrics._schema import ANY, TIMESTAMP, require
+from commbook.metrics._time import Instant, in_window, window
+
+CONVERSATION_KINDS: frozenset[str] = frozenset({"post", "reply", "comment"})
+EVENTS = {
+    "kind": ANY,
+    "occurred_at": TIMESTAMP,
+    "member_id": ANY,
+    "source_id": ANY,
+    "thread_id": ANY,
+    "parent_id": ANY,
+}
+OPTIONAL = ("channel", "category")
+HOUR_NS = 3_600_000_000_000
+_NO_TIME = np.iinfo("int64").max
+
+
+def _keys(conv: pd.DataFrame, column: str, prefix: pd.Series | None) -> pd.Series:
+    keys = conv[column].astype("string")
+    return keys if prefix is None else prefix + keys
+
+
+def _ns(times: pd.Series) -> np.ndarray:
+    local = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    return local.to_numpy().astype("datetime64[ns]").astype("int64")
+
+
+def _depths(is_post: np.ndarray, own: pd.Series, parent: pd.Series) -> np.ndarray:
+    """Replies/comments in the chain from each event up to its thread's post.
+
+    Pointer jumping (list ranking): ``log2(depth)`` vectorised passes instead of walking
+    each chain. A chain that loops back on itself counts 1 per event in it.
+    """
+    unique_own = own.reset_index(drop=True).dropna().drop_duplicates()  # index: positions
+    lookup = pd.Index(unique_own.to_numpy())
+    found = lookup.get_indexer(parent.to_numpy())
+    nxt = np.where((found >= 0) & ~is_post, unique_own.index.to_numpy()[np.maximum(found, 0)], -1)
+    weight = (~is_post).astype("int64")
+    value = weight.copy()
+    for _ in range(64):
+        live = nxt >= 0
+        if not live.any():
+            break
+        target = np.maximum(nxt, 0)
+        value, nxt = (
+            value + np.where(live, value[target], 0),
+            np.where(live, nxt[target], -1),
+        )
+    looping = nxt >= 0
+    value[looping] = weight[looping]
+    return value
+
+
+def threads(
+    events: pd.DataFrame,
+    start: Instant | None = None,
+    end: Instant | None = None,
+    tz: str | dt.tzinfo = "UTC",
+    *,
+    members: pd.DataFrame | None = None,
+    responder_roles: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per thread started (``kind == "post"``) in ``[start, end)``.
+
+    Responses are matched to threads by ``thread_id`` (or ``parent_id`` when it is
+    missing) and counted whenever they happened, as far as ``events`` reaches — pass
+    events after ``end`` to see late answers. With ``responder_roles`` (e.g.
+    ``("staff", "moderator")``) only replies by members with those roles
+    (``members.role``) count as responses.
+
+    Columns: ``thread_id``, ``started_at``, ``member_id`` (author), ``channel`` and
+    ``category`` (when in ``events``), ``replies``, ``comments``, ``depth`` (longest
+    chain of replies/comments under the post; 0 without responses),
+    ``first_response_at`` / ``first_touch_at`` (``NaT`` without one),
+    ``first_response_hours`` / ``first_touch_hours`` (negative delays — answers dated
+    before their question, as in merged questions — count as 0), ``answered`` (a reply by
+    someone else), ``accepted`` (an accepted reply; ``<NA>`` when ``is_accepted`` is not
+    in ``events``) and ``unanswered`` (no reply and no comment by anyone else).
+    """
+    require(events, EVENTS, name="events")
+    tzinfo, lo, hi = window(start, end, tz)
+    conv_mask = (
+        events["kind"].isin(CONVERSATION_KINDS).to_numpy(dtype=bool, na_value=False, copy=True)
+    )
+    conv_mask &= events["occurred_at"].notna().to_numpy()
+    wanted = [*EVENTS, *(c for c in ("source", "is_accepted", *OPTIONAL) if c in events.columns)]
+    conv = events.loc[conv_mask, wanted]  # only the rows and columns used (not bodies)
+    prefix = None
+    if "source" in conv.columns and conv["source"].nunique(dropna=True) > 1:
+        prefix = conv["source"].astype("string").fillna("") + "\x1f"
+    kind = conv["kind"].to_numpy(dtype=object)
+    is_post = kind == "post"
+    own, parent = _keys(conv, "source_id", prefix), _keys(conv, "parent_id", prefix)
+    thread = _keys(conv, "thread_id", prefix)
+    thread = thread.where(thread.notna(), parent.where(~is_post))
+    thread = thread.where(thread.notna(), own.where(is_post))
+    times = _ns(conv["occurred_at"])
+
+    post_rows = np.flatnonzero(is_post & in_window(conv["occurred_at"], lo, hi))
+    post_keys = thread.to_numpy()[post_rows]
+    first = ~pd.Series(post_keys).duplicated().to_numpy() & pd.notna(post_keys)
+    post_rows, post_keys = post_rows[first], post_keys[first]
+    n = len(post_rows)
+    lookup = pd.Index(post_keys)
+
+    resp_rows = np.flatnonzero(~is_post)
+    thread_of = lookup.get_indexer(thread.to_numpy()[resp_rows]) if n else np.full(0, -1)
+    matched = thread_of >= 0
+    resp_rows, thread_of = resp_rows[matched], thread_of[matched]
+    is_reply = kind[resp_rows] == "reply"
+
+    authors, _ = pd.factorize(
+        pd.concat(
+            [conv["member_id"].iloc[post_rows], conv["member_id"].iloc[resp_rows]],
+            ignore_index=True,
+        ),
+        use_na_sentinel=True,
+    )
+    author = authors[:n][thread_of]
+    responder = authors[n:]
+    by_other = (author < 0) | (responder < 0) | (author != responder)
+    counts_as_response = by_other & is_reply
+    if responder_roles is not None:
+        counts_as_response &= _has_role(
+            conv["member_id"].iloc[resp_rows], members, tuple(responder_roles)
+        )
+
+    started = times[post_rows]
+    at = np.maximum(times[resp_rows], started[thread_of])  # merged questions: clip to 0
+    first_response = _first(at, thread_of, counts_as_response, n)
+    first_touch = _first(at, thread_of, by_other, n)
+
+    posts = conv.iloc[post_rows]
+    out = pd.DataFrame(
+        {
+            "thread_id": posts["thread_id"]
+            .astype("string")
+            .fillna(posts["source_id"].astype("string")),
+            "started_at": posts["occurred_at"].dt.tz_convert(tzinfo),
+            "member_id": posts["member_id"],
+        }
+    ).reset_index(drop=True)
+    for column in OPTIONAL:
+        if column in conv.columns:
+            out[column] = posts[column].reset_index(drop=True)
+    out["replies"] = np.bincount(thread_of[is_reply], minlength=n).astype("int64")
+    out["comments"] = np.bincount(thread_of[~is_reply], minlength=n).astype("int64")
+    depth = _depths(is_post, own, parent)[resp_rows]
+    out["depth"] = (
+        pd.Series(depth).groupby(thread_of).max().reindex(range(n), fill_value=0).to_numpy()
+    ).astype("int64")
+    for name, values in (("first_response", first_response), ("first_touch", first_touch)):
+        known = values != _NO_TIME
+        stamp = pd.to_datetime(np.where(known, values, 0), utc=True).tz_convert(tzinfo)
+        out[f"{name}_at"] = stamp.where(known)
+        out[f"{name}_hours"] = np.where(known, (values - started) / HOUR_NS, np.nan)
+    out["answered"] = first_response != _NO_TIME
+    out["unanswered"] = first_touch == _NO_TIME
+    if "is_accepted" in conv.columns:
+        accepted = conv["is_accepted"].iloc[resp_rows].fillna(False).to_numpy(dtype=bool)
+        out["accepted"] = pd.array(
+            np.bincount(thread_of[accepted & is_reply], minlength=n) > 0, dtype="boolean"
+        )
+    else:
+        out["accepted"] = pd.array([pd.NA] * n, dtype="boolean")
+    return out
+
+
+def _first(at: np.ndarray, thread_of: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    firsts = np.full(n, _NO_TIME, dtype="int64")
+    if mask.any():
+        np.minimum.at(firsts, thread_of[mask], at[mask])
+    return firsts
+
+
+def _has_role(
+    member_ids: pd.Series, members: pd.DataFrame | None, roles: tuple[str, ...]
+) -> np.ndarray:
+    if members is None:
+        raise ValidationError("responder_roles needs the members frame", field="members")
+    require(members, {"member_id": ANY, "role": ANY}, name="members")
+    with_role = members.loc[members["role"].isin(roles), "member_id"].dropna()
+    return member_ids.isin(with_role).to_numpy(dtype=bool, na_value=False, copy=True)
+
+
+def _quantile(hours: pd.Series, q: float) -> float:
+    known = hours.dropna()
+    return float(known.quantile(q)) if len(known) else math.nan
+
+
+def conversation_summary(thread_table: pd.DataFrame) -> dict[str, float]:
+    """Summary of a :func:`threads` table.
+
+    Keys: ``threads``; ``replies_per_thread`` (mean replies); ``max_depth``;
+    ``answered_rate``, ``accepted_rate``, ``unanswered_rate`` (shares of threads; ``NaN``
+    without threads, ``accepted_rate`` also without ``is_accepted``);
+    ``median_first_response_hours`` / ``p90_first_response_hours`` and the same for
+    ``first_touch`` — over the threads that got one (linear-interpolated quantiles).
+    """
+    require(thread_table, _TABLE, name="threads")
+    n = len(thread_table)
+    accepted = thread_table["accepted"]
+    nan = math.nan
+    return {
+        "threads": n,
+        "replies_per_thread": float(thread_table["replies"].mean()) if n else nan,
+        "max_depth": int(thread_table["depth"].max()) if n else 0,
+        "answered_rate": float(thread_table["answered"].mean()) if n else nan,
+        "accepted_rate": float(accepted.mean()) if n and accepted.notna().all() else nan,
+        "unanswered_rate": float(thread_table["unanswered"].mean()) if n else nan,
+        "median_first_response_hours": _quantile(thread_table["first_response_hours"], 0.5),
+        "p90_first_response_hours": _quantile(thread_table["first_response_hours"], 0.9),
+        "median_first_touch_hours": _quantile(thread_table["first_touch_hours"], 0.5),
+        "p90_first_touch_hours": _quantile(thread_table["first_touch_hours"], 0.9),
+    }
+
+
+_TABLE = {
+    "replies": ANY,
+    "depth": ANY,
+    "answered": ANY,
+    "accepted": ANY,
+    "unanswered": ANY,
+    "first_response_hours": ANY,
+    "first_touch_hours": ANY,
+}
+
+
+def response_times(
+    thread_table: pd.DataFrame, by: str | Sequence[str] = "category"
+) -> pd.DataFrame:
+    """:func:`conversation_summary` per group of a :func:`threads` table (e.g. by
+    ``"category"``, ``"channel"`` or both). A missing group value shows as
+    ``"unspecified"``. Sorted by the group columns."""
+    columns = [by] if isinstance(by, str) else list(by)
+    require(thread_table, _TABLE | dict.fromkeys(columns, ANY), name="threads")
+    table = thread_table.assign(
+        **{c: thread_table[c].astype("string").fillna("unspecified") for c in columns},
+        accepted=thread_table["accepted"].astype("Float64"),
+        answered=thread_table["answered"].astype("float64"),
+        unanswered=thread_table["unanswered"].astype("float64"),
+    )
+    grouped = table.groupby(columns, sort=True, observed=True)
+    out = grouped.agg(
+        threads=("replies", "size"),
+        replies_per_thread=("replies", "mean"),
+        max_depth=("depth", "max"),
+        answered_rate=("answered", "mean"),
+        accepted_rate=("accepted", "mean"),
+        unanswered_rate=("unanswered", "mean"),
+    )
+    if table["accepted"].isna().any():  # unknown for some threads: unknown for the group
+        has_na = table["accepted"].isna().groupby([table[c] for c in columns]).any()
+        out["accepted_rate"] = out["accepted_rate"].where(~has_na.reindex(out.index))
+    for name in ("first_response", "first_touch"):
+        hours = grouped[f"{name}_hours"]
+        out[f"median_{name}_hours"] = hours.quantile(0.5)
+        out[f"p90_{name}_hours"] = hours.quantile(0.9)
+    out["accepted_rate"] = out["accepted_rate"].astype("float64")
+    return out.reset_index()
