@@ -207,4 +207,6 @@ def test_delete_asks_first_then_removes_the_objective(
 def test_list_of_apps_loads_without_internet(server: str, app_page: Page) -> None:
     """Voilà's tree page uses its own page template; ours drops its CDN stylesheet too."""
     app_page.goto(f"{server}/")
-    expect(app_page.get_by_text("planning.ipynb")).to_be_visible(timeout=30_000)
+    card = app_page.locator("a.cb-app-card", has_text="Planning")
+    expect(card).to_be_visible(timeout=30_000)
+    assert card.get_attribute("href").endswith("/voila/render/planning.ipynb")
