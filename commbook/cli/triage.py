@@ -162,3 +162,51 @@ def sla_command(sla_path: Path | None) -> None:
         table[column] = table[column].map(format_duration)
     click.echo(table.to_string(index=False))
     click.echo(f"\nbreach soon: less than {policy.breach_soon:.0%} of the target left")
+
+
+def _instant(text: str | None, name: str):
+    """An ISO date or timestamp; naive values are read in COMMBOOK_TIMEZONE."""
+    if text is None:
+        return None
+    from commbook.config import get_settings
+    from commbook.errors import ValidationError
+
+    try:
+        ts = pd.Timestamp(text)
+    except ValueError:
+        raise ValidationError(
+            f"{text!r} is not a date (write e.g. 2026-10-01)", field=name
+        ) from None
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(get_settings().tz)
+    return ts.to_pydatetime()
+
+
+@command.command("create-from-events")
+@click.option("--since", help="Only posts from this date or time on (e.g. 2026-10-01).")
+@click.option("--until", help="Only posts before this date or time.")
+@click.option(
+    "--rules", "rules_path", type=_FILE, help="Rules file (default: config/triage_rules.yml)."
+)
+def create_from_events_command(
+    since: str | None, until: str | None, rules_path: Path | None
+) -> None:
+    """Create a triage item for every imported post that has none yet, with the category
+    and urgency the rules suggest. Replies get one only when the rules flag them (abuse,
+    or high/critical urgency); posts by staff and moderators are left alone.
+
+    Safe to run again: an event never gets a second item. Runs with the permissions of
+    COMMBOOK_ROLE and records COMMBOOK_USER in the audit log.
+
+    \b
+    Example:
+      commbook triage create-from-events
+      commbook triage create-from-events --since 2026-10-01
+    """
+    from commbook.triage.rules import load_rules
+    from commbook.triage.service import TriageService
+
+    rules = load_rules(rules_path) if rules_path else None
+    service = TriageService(rules=rules)
+    result = service.create_from_events(_instant(since, "since"), _instant(until, "until"))
+    click.echo(result.summary())

@@ -16,7 +16,10 @@ from commbook.store.models import (
     ReportRun,
     Survey,
     SurveyResponse,
+    TriageEscalation,
     TriageItem,
+    TriageModeration,
+    TriageResponse,
 )
 
 __all__ = [
@@ -32,7 +35,10 @@ __all__ = [
     "ReportRun",
     "Survey",
     "SurveyResponse",
+    "TriageEscalation",
     "TriageItem",
+    "TriageModeration",
+    "TriageResponse",
     "current_revision",
     "get_engine",
     "head_revision",

@@ -265,7 +265,11 @@ class SurveyResponse(Base):
 
 class TriageItem(Versioned, Base):
     __tablename__ = "triage_items"
-    __table_args__ = (UniqueConstraint("source", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_triage_items_status_received", "status", "received_at"),
+        Index("ix_triage_items_event_id", "event_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigID, primary_key=True)
     source: Mapped[str] = mapped_column(String(64), default="manual")
@@ -284,6 +288,14 @@ class TriageItem(Versioned, Base):
     escalation_level: Mapped[str | None] = mapped_column(String(32))
     closed_loop: Mapped[bool] = mapped_column(Boolean, default=False)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    # Added by migration 0003 (the triage service, commbook/triage/service.py):
+    queue: Mapped[str | None] = mapped_column(String(64))  # team queue, e.g. "billing"
+    # [{"kind": "thread" | "kb_article" | "product_feedback", "ref": url or id, "title": ...}]
+    links: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    closed_loop_note: Mapped[str | None] = mapped_column(Text)  # what the member was told
+    closed_loop_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # what the rules suggested: {"category", "urgency", "rules", "explanation"}
+    suggestion: Mapped[dict | None] = mapped_column(JSON)
 
 
 class AuditEntry(Base):
@@ -336,3 +348,55 @@ class JobLock(Base):
     pid: Mapped[int] = mapped_column(Integer)
     acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --- triage history (migration 0003): append-only rows, each also written to the audit log
+
+
+class TriageResponse(Base):
+    """A response to the member recorded on a triage item (the first one stops the
+    first-response clock)."""
+
+    __tablename__ = "triage_responses"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("triage_items.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    status_after: Mapped[str | None] = mapped_column(String(32))
+
+
+class TriageModeration(Base):
+    """A moderation action (approve … ban) taken on a triage item's post or member."""
+
+    __tablename__ = "moderation_actions"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("triage_items.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # who it affects
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    policy_ref: Mapped[str | None] = mapped_column(String(100))
+
+
+class TriageEscalation(Base):
+    """One step up the escalation ladder (team_lead → legal / pr / security)."""
+
+    __tablename__ = "triage_escalations"
+
+    id: Mapped[int] = mapped_column(BigID, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("triage_items.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(32))
+    previous_level: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
