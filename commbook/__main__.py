@@ -1,3 +1,3 @@
-from commbook.cli import main
+from commbook.cli import run
 
-main()
+run()

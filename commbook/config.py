@@ -16,11 +16,16 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings:
     """Where things live. Read from ``COMMBOOK_*`` environment variables with defaults.
 
-    - ``COMMBOOK_HOME``: base folder (default: the current directory)
+    - ``COMMBOOK_HOME``: base folder (default: the commbook checkout when installed from
+      source — so notebooks, apps and the CLI share one store whatever their working
+      directory — else the current directory)
     - ``COMMBOOK_DATABASE_URL``: SQLAlchemy URL (default ``sqlite:///<home>/data/commbook.db``)
     - ``COMMBOOK_DATA_DIR``, ``COMMBOOK_REPORTS_DIR``: default ``<home>/data``, ``<home>/reports``
     - ``COMMBOOK_TIMEZONE``: IANA name used to show dates (default ``UTC``)
     - ``COMMBOOK_USER``: who is recorded in the audit log (default: the login name)
+    - ``COMMBOOK_ROLE``: what the apps and ``commbook triage`` may do — ``viewer``,
+      ``moderator`` or ``manager`` (default). Not authentication: put JupyterHub in front
+      of Voilà to know who someone is, and set the role per user there.
     - ``COMMBOOK_SMTP_HOST``, ``COMMBOOK_SMTP_PORT`` (25), ``COMMBOOK_SMTP_FROM``: where
       scheduled reports are emailed from (no host: no email)
     """
@@ -35,6 +40,7 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "commbook@localhost"
+    role: str = "manager"
 
     @property
     def samples_dir(self) -> Path:
@@ -47,7 +53,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        home = Path(env.get("COMMBOOK_HOME", ".")).resolve()
+        home = Path(env.get("COMMBOOK_HOME") or default_home()).resolve()
         data_dir = Path(env.get("COMMBOOK_DATA_DIR", home / "data")).resolve()
         reports_dir = Path(env.get("COMMBOOK_REPORTS_DIR", home / "reports")).resolve()
         url = env.get("COMMBOOK_DATABASE_URL") or f"sqlite:///{data_dir / 'commbook.db'}"
@@ -72,6 +78,7 @@ class Settings:
             smtp_host=env.get("COMMBOOK_SMTP_HOST") or None,
             smtp_port=_port(env.get("COMMBOOK_SMTP_PORT") or "25"),
             smtp_from=env.get("COMMBOOK_SMTP_FROM") or "commbook@localhost",
+            role=_role(env.get("COMMBOOK_ROLE") or "manager"),
         )
 
 
@@ -79,6 +86,41 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise CommbookError(f"COMMBOOK_SMTP_PORT: {text!r} is not a port number")
     return int(text)
+
+
+#: Same as ``commbook.triage.model.ROLES`` (not imported: config must not import domain code).
+ROLES = ("viewer", "moderator", "manager")
+
+
+def _role(text: str) -> str:
+    role = text.strip().lower()
+    if role not in ROLES:
+        raise CommbookError(
+            f"COMMBOOK_ROLE: unknown role {text!r}; expected one of {', '.join(ROLES)}"
+        )
+    return role
+
+
+def default_home() -> Path:
+    """The source checkout this package runs from, if any; else the current directory."""
+    if (PROJECT_ROOT / "pyproject.toml").exists() and (PROJECT_ROOT / "notebooks").is_dir():
+        return PROJECT_ROOT
+    return Path.cwd()
+
+
+def export_env(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Pin the resolved store and folders in ``env`` (default: ``os.environ``).
+
+    Kernels started by Papermill and Voilà run in another working directory; inheriting
+    these variables makes them use exactly the store and folders this process uses.
+    """
+    target = os.environ if env is None else env
+    target.setdefault("COMMBOOK_HOME", str(settings.home))
+    target.setdefault("COMMBOOK_DATABASE_URL", settings.database_url)
+    target.setdefault("COMMBOOK_DATA_DIR", str(settings.data_dir))
+    target.setdefault("COMMBOOK_REPORTS_DIR", str(settings.reports_dir))
+    target.setdefault("COMMBOOK_NOTEBOOKS_DIR", str(settings.notebooks_dir))
+    return target  # type: ignore[return-value]
 
 
 def get_settings() -> Settings:

@@ -12,6 +12,7 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from commbook import __version__
+from commbook.config import export_env, get_settings
 from commbook.errors import CommbookError
 
 
@@ -56,6 +57,7 @@ def _register() -> None:
         "schedule",
         "triage",
         "metrics",
+        "calendar",
     ):
         try:
             module = __import__(f"commbook.cli.{module_name}", fromlist=["command"])
@@ -67,3 +69,17 @@ def _register() -> None:
 
 
 _register()
+
+
+def run() -> None:
+    """The ``commbook`` console script.
+
+    Pins the resolved settings in the environment first, so that notebook kernels and the
+    Voilà server started by a command use the same store whatever their working directory.
+    """
+    try:
+        export_env(get_settings())
+    except CommbookError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    main()
