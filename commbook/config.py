@@ -109,17 +109,17 @@ def default_home() -> Path:
 
 
 def export_env(settings: Settings, env: dict[str, str] | None = None) -> dict[str, str]:
-    """Pin the resolved store and folders in ``env`` (default: ``os.environ``).
+    """Pin the resolved store and folders, as absolute paths, in ``env`` (default: os.environ).
 
     Kernels started by Papermill and Voilà run in another working directory; inheriting
     these variables makes them use exactly the store and folders this process uses.
     """
     target = os.environ if env is None else env
-    target.setdefault("COMMBOOK_HOME", str(settings.home))
-    target.setdefault("COMMBOOK_DATABASE_URL", settings.database_url)
-    target.setdefault("COMMBOOK_DATA_DIR", str(settings.data_dir))
-    target.setdefault("COMMBOOK_REPORTS_DIR", str(settings.reports_dir))
-    target.setdefault("COMMBOOK_NOTEBOOKS_DIR", str(settings.notebooks_dir))
+    target["COMMBOOK_HOME"] = str(settings.home)
+    target["COMMBOOK_DATABASE_URL"] = settings.database_url
+    target["COMMBOOK_DATA_DIR"] = str(settings.data_dir)
+    target["COMMBOOK_REPORTS_DIR"] = str(settings.reports_dir)
+    target["COMMBOOK_NOTEBOOKS_DIR"] = str(settings.notebooks_dir)
     return target  # type: ignore[return-value]
 
 
