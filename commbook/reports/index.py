@@ -11,12 +11,20 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from commbook.errors import ValidationError
+from commbook.reports.periods import resolve_period
+
 META = "report.json"  # written beside each report by the runner
 
 
 @dataclass(frozen=True)
 class ReportEntry:
-    """One report folder ``<root>/<name>/<period label>/``."""
+    """One report folder ``<root>/<group…>/<period label>/``.
+
+    ``name`` is the folder's parent relative to the root: ``report`` for
+    ``reports/report/2026-10/``, ``monthly-stakeholders/report`` for a scheduled report in
+    ``reports/monthly-stakeholders/report/2026-10/``.
+    """
 
     name: str
     label: str
@@ -29,38 +37,69 @@ class ReportEntry:
 
 
 _FILES = {"html": "report.html", "pdf": "report.pdf", "ipynb": "report.ipynb"}
+FAILED = "report.failed.ipynb"
+MAX_DEPTH = 8  # folders below the root searched for reports
 
 
 def scan(root: Path) -> list[ReportEntry]:
-    """Every report folder under ``root``, by name then newest period first."""
+    """Every report folder under ``root``, at any depth: grouped by their parent folder
+    (alphabetically), newest period first within a group.
+
+    A report folder holds ``report.json`` (or at least a report file, or the failed
+    notebook of a first run that failed). Hidden folders (a run in progress, an old
+    report being swapped out) are skipped, and symbolic links are not followed.
+    """
     entries = []
     if not root.is_dir():
         return entries
-    for group in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for folder in sorted(
-            (p for p in group.iterdir() if p.is_dir() and not p.name.startswith(".")),
-            key=lambda p: p.name,
-            reverse=True,
-        ):
-            files = {kind: folder / n for kind, n in _FILES.items() if (folder / n).is_file()}
-            failed_nb = folder / "report.failed.ipynb"
-            if not files and not failed_nb.is_file():
-                continue
-            meta = _read_meta(folder / META)
-            newest = max((f.stat().st_mtime for f in files.values()), default=0.0)
-            entries.append(
-                ReportEntry(
-                    name=group.name,
-                    label=folder.name,
-                    folder=folder,
-                    title=str(meta.get("title") or group.name),
-                    period_title=str(meta.get("period_title") or folder.name),
-                    generated_at=str(meta.get("generated_at") or ""),
-                    files=files,
-                    failed=failed_nb.is_file() and failed_nb.stat().st_mtime >= newest,
-                )
+    for folder in _report_folders(root):
+        files = {kind: folder / n for kind, n in _FILES.items() if (folder / n).is_file()}
+        failed_nb = folder / FAILED
+        meta = _read_meta(folder / META)
+        newest = max((f.stat().st_mtime for f in files.values()), default=0.0)
+        group = folder.parent.relative_to(root).as_posix()
+        group = root.name if group == "." else group
+        entries.append(
+            ReportEntry(
+                name=group,
+                label=folder.name,
+                folder=folder,
+                title=str(meta.get("title") or folder.parent.name),
+                period_title=str(meta.get("period_title") or folder.name),
+                generated_at=str(meta.get("generated_at") or ""),
+                files=files,
+                failed=failed_nb.is_file() and failed_nb.stat().st_mtime >= newest,
             )
+        )
+    entries.sort(key=_newest_first)
+    entries.sort(key=lambda e: e.name)  # stable: groups by name, newest first inside
     return entries
+
+
+def _report_folders(root: Path) -> list[Path]:
+    found = []
+    markers = {META, FAILED, *_FILES.values()}
+    for top, dirs, names in os.walk(root):
+        here = Path(top)
+        depth = len(here.relative_to(root).parts)
+        if depth and markers.intersection(names):
+            found.append(here)
+            dirs.clear()  # a report folder holds no other report
+            continue
+        dirs[:] = [d for d in dirs if not d.startswith(".")] if depth < MAX_DEPTH else []
+    return found
+
+
+def _newest_first(entry: ReportEntry) -> tuple[float, float, str]:
+    """Sort key: the newest period first (the period's end, then its start), then the
+    most recently written; labels that are not periods sort by their files' age."""
+    try:
+        period = resolve_period(entry.label)
+        end, start = period.end.timestamp(), period.start.timestamp()
+    except ValidationError:
+        stamps = [p.stat().st_mtime for p in entry.files.values()] or [0.0]
+        end = start = max(stamps)
+    return (-end, -start, entry.label)
 
 
 def _read_meta(path: Path) -> dict:
@@ -100,8 +139,9 @@ def render(root: Path, entries: list[ReportEntry]) -> str:
                 f"<td>{links or '—'} {status}</td>"
                 "</tr>"
             )
+        heading = " › ".join(escape(part) for part in name.split("/"))
         sections.append(
-            f"<h2>{escape(name)}</h2><table><thead><tr><th>Period</th><th>Title</th>"
+            f"<h2>{heading}</h2><table><thead><tr><th>Period</th><th>Title</th>"
             f"<th>Generated</th><th>Files</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
     body = "".join(sections) or "<p>No reports yet. Run <code>commbook report run</code>.</p>"
