@@ -20,16 +20,12 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, select
 
 from commbook.config import Settings
 from commbook.schedules import RetryPolicy, Schedule, Scheduler, newest_slot, next_slots
 from commbook.schedules.locks import acquire, pid_alive, read_lock
-from commbook.store import Base, JobLock, ReportRun, get_engine, session_scope, upgrade
-from commbook.store.migrate import alembic_config
+from commbook.store import JobLock, ReportRun, get_engine, session_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.UTC
@@ -463,18 +459,6 @@ def test_two_scheduler_processes_on_one_store_make_exactly_one_run(
     actions = sorted(out.split()[0] if out.split() else "-" for out, _err in outputs)
     assert actions in (["-", "ran"], ["busy", "ran"])
     assert [(r.schedule, r.status, r.attempt) for r in runs(store_url)] == [("monthly", "ok", 1)]
-
-
-# -- the migration ------------------------------------------------------------------------
-
-
-def test_migration_0002_matches_the_models_and_downgrades(store_url: str) -> None:
-    with get_engine(store_url).connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
-    command.downgrade(alembic_config(store_url), "0001")
-    with get_engine(store_url).connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
-    assert upgrade(store_url) == "0002"
 
 
 def test_one_attempt_per_slot_is_enforced_by_the_store(sqlite_url: str) -> None:

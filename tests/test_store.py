@@ -6,19 +6,25 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
 
 from commbook.errors import ConflictError
 from commbook.store import (
     ActivityEvent,
     AuditEntry,
+    Base,
     Member,
     Objective,
     current_revision,
+    get_engine,
     head_revision,
     session_scope,
     upgrade,
 )
+from commbook.store.migrate import alembic_config
 
 
 def _objective(**kw) -> Objective:
@@ -36,6 +42,15 @@ def _objective(**kw) -> Objective:
 
 def test_upgrade_reaches_head_and_is_idempotent(store_url: str) -> None:
     assert current_revision(store_url) == head_revision()
+    assert upgrade(store_url) == head_revision()
+
+
+def test_migrations_match_the_models_and_downgrade_to_nothing_and_back(store_url: str) -> None:
+    with get_engine(store_url).connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    command.downgrade(alembic_config(store_url), "base")
+    with get_engine(store_url).connect() as conn:
+        assert inspect(conn).get_table_names() == ["alembic_version"]
     assert upgrade(store_url) == head_revision()
 
 
