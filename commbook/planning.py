@@ -3,8 +3,9 @@
 This module holds every rule about objectives; the forms in ``commbook.widgets`` only collect
 values, call these functions and show the messages they raise.
 
-- ``METRICS`` is the catalog of what an objective can measure (one place: the metrics work
-  extends it). ``DIRECTIONS`` and ``STATUSES`` are the other choice lists, ``key -> label``.
+- ``METRICS`` is what an objective can measure: "manual" plus the metric catalog
+  (``commbook.metrics.catalog.CATALOG`` — add metrics there). ``DIRECTIONS`` and
+  ``STATUSES`` are the other choice lists, ``key -> label``.
 - ``save_objective`` creates or updates; an update must say which ``version`` the user
   loaded and raises ``ConflictError`` when someone else saved in between.
 - Invalid values raise ``InvalidObjective`` (a ``ValidationError``): ``field`` and the
@@ -45,39 +46,28 @@ class Metric:
     maximum: float | None = None
 
 
-METRICS: dict[str, Metric] = {
-    m.key: m
-    for m in (
-        Metric(
-            "manual",
-            "Manual (progress entered by hand)",
-            "",
-            "Any outcome you track yourself, e.g. number of meetups held.",
-        ),
-        Metric(
-            "weekly_active_members",
-            "Weekly active members",
-            "members",
-            "Distinct members who posted, replied, commented or reacted in a week.",
-            minimum=0,
-        ),
-        Metric(
-            "median_first_response_hours",
-            "Median first response time",
-            "hours",
-            "Median time from a new post to its first reply by someone else.",
-            minimum=0,
-        ),
-        Metric(
-            "nps",
-            "Net Promoter Score",
-            "points",
-            "% promoters (9-10) minus % detractors (0-6) in NPS surveys.",
-            minimum=-100,
-            maximum=100,
-        ),
-    )
-}
+MANUAL = Metric(
+    "manual",
+    "Manual (progress entered by hand)",
+    "",
+    "Any outcome you track yourself, e.g. number of meetups held.",
+)
+
+
+def _from_catalog() -> dict[str, Metric]:
+    """``manual`` plus every metric of ``commbook.metrics.catalog.CATALOG`` (one source)."""
+    from commbook.metrics.catalog import CATALOG
+
+    return {
+        "manual": MANUAL,
+        **{
+            key: Metric(key, m.label, m.unit, m.description, m.minimum, m.maximum)
+            for key, m in CATALOG.items()
+        },
+    }
+
+
+METRICS: dict[str, Metric] = _from_catalog()
 
 DIRECTIONS: dict[str, str] = {
     "increase": "Increase",
@@ -102,6 +92,7 @@ FIELDS: dict[str, str] = {
     "baseline": "Baseline",
     "target": "Target",
     "unit": "Unit",
+    "current_value": "Current value",
     "start_date": "Start date",
     "due_date": "Due date",
     "owner": "Owner",
@@ -149,6 +140,7 @@ class ObjectiveInput(BaseModel):
     baseline: float
     target: float
     unit: str = pydantic.Field(default="", max_length=32)
+    current_value: float | None = None
     start_date: dt.date
     due_date: dt.date
     owner: str = pydantic.Field(max_length=100)
@@ -176,10 +168,12 @@ class ObjectiveInput(BaseModel):
     def _known_status(cls, value: str) -> str:
         return _choice(value, STATUSES, "Status")
 
-    @field_validator("baseline", "target")
+    @field_validator("baseline", "target", "current_value")
     @classmethod
-    def _sensible_number(cls, value: float, info: ValidationInfo) -> float:
+    def _sensible_number(cls, value: float | None, info: ValidationInfo) -> float | None:
         label = FIELDS[info.field_name]
+        if value is None:
+            return None
         if not math.isfinite(value):
             raise ValueError(f"{label} must be a number")
         metric = METRICS.get(info.data.get("metric", ""))
@@ -206,6 +200,11 @@ class ObjectiveInput(BaseModel):
     def _unit_defaults_to_the_metric(cls, value: str, info: ValidationInfo) -> str:
         metric = METRICS.get(info.data.get("metric", ""))
         return value or (metric.unit if metric else "")
+
+    @field_validator("current_value", mode="before")
+    @classmethod
+    def _blank_is_unknown(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("due_date")
     @classmethod
@@ -274,6 +273,7 @@ def blank_objective(today: dt.date | None = None) -> dict[str, Any]:
         "baseline": 0.0,
         "target": 0.0,
         "unit": "",
+        "current_value": None,
         "start_date": start,
         "due_date": start + dt.timedelta(days=90),
         "owner": "",

@@ -123,7 +123,11 @@ def test_create_update_delete_round_trip_with_audit(store_url: str) -> None:
     assert created.unit == "members"
 
     loaded = planning.get_objective(created.id, url=store_url)
-    assert planning.objective_values(loaded) == {**_data(unit="members"), "baseline": 120.0}
+    assert planning.objective_values(loaded) == {
+        **_data(unit="members"),
+        "baseline": 120.0,
+        "current_value": None,
+    }
 
     updated = planning.save_objective(
         _data(target=175), id=created.id, version=1, url=store_url, actor="bob"

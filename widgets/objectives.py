@@ -1,4 +1,5 @@
-"""The objectives editor: a list of objectives, a form to create/edit one, an overview table.
+"""The objectives editor: a list of objectives, a form to create/edit one, an overview table
+with each objective's progress (bar + status badge, from ``commbook.progress``).
 
 No rules live here: Save calls ``commbook.planning.save_objective`` and shows the message of
 the error it raises next to the field it names, keeping what the user typed.
@@ -6,16 +7,17 @@ the error it raises next to the field it names, keeping what the user typed.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
 import ipywidgets as w
 
-from commbook import planning
+from commbook import planning, progress
 from commbook.config import get_settings
 from commbook.errors import CommbookError, ConflictError, NotFound, ValidationError
 from commbook.store import Objective
-from commbook.widgets.theme import Field, alert, card, row
+from commbook.widgets.theme import Field, alert, card, progress_bar, row
 
 
 def _options(choices: dict[str, str]) -> list[tuple[str, str]]:
@@ -33,9 +35,13 @@ class ObjectiveForm:
     log (default: the configured user).
     """
 
-    def __init__(self, url: str | None = None, actor: str | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, actor: str | None = None, as_of: dt.date | None = None
+    ) -> None:
         self.url = url
         self.actor = actor
+        self.as_of = as_of
+        self.progress: dict[int, progress.Progress] = {}
         self.objective_id: int | None = None
         self.version: int | None = None
         self._loading = False
@@ -88,6 +94,12 @@ class ObjectiveForm:
                 w.Text(placeholder="e.g. members", continuous_update=True),
                 css="cb-objective-unit",
             ),
+            "current_value": Field(
+                "Current value",
+                w.Text(placeholder="e.g. 4", continuous_update=True),
+                hint="Manual metric: the latest value you measured (leave empty if unknown)",
+                css="cb-objective-current-value",
+            ),
             "start_date": Field(
                 "Start date", w.DatePicker(), required=True, css="cb-objective-start-date"
             ),
@@ -108,6 +120,8 @@ class ObjectiveForm:
         f = {name: field.box for name, field in self.fields.items()}
 
         self.heading = w.HTML()
+        self.progress_box = w.HTML(layout=w.Layout(display="none"))
+        self.progress_box.add_class("cb-objective-progress")
         self.stamp = w.HTML()
         self.stamp.add_class("cb-muted")
         self.message = w.HTML(layout=w.Layout(display="none"))
@@ -137,11 +151,13 @@ class ObjectiveForm:
 
         form = card(
             w.VBox([self.heading, self.stamp]),
+            self.progress_box,
             self.message_area,
             f["title"],
             f["description"],
             row(f["metric"], f["direction"]),
             row(f["baseline"], f["target"], f["unit"]),
+            f["current_value"],
             row(f["start_date"], f["due_date"]),
             row(f["owner"], f["status"]),
             row(self.save_button, w.Box(layout=w.Layout(flex="1")), self.delete_button),
@@ -171,8 +187,11 @@ class ObjectiveForm:
 
         self.table = w.HTML()
         self.table.add_class("cb-objectives-table")
+        self.as_of_note = w.HTML()
+        self.as_of_note.add_class("cb-muted")
         overview = card(
-            w.HTML("<h3>Overview</h3><p class='cb-muted'>Every objective, soonest due first.</p>"),
+            w.HTML("<h3>Overview</h3>"),
+            self.as_of_note,
             self.table,
         )
         self.widget = w.VBox(
@@ -198,8 +217,16 @@ class ObjectiveForm:
     def _fill(self, values: dict[str, Any]) -> None:
         self._loading = True
         try:
+            metric = self.fields["metric"].widget
+            known = {key for _, key in metric.options}
+            if values.get("metric") not in known:  # imported with a metric not in the catalog
+                label = f"{values['metric']} (not in the metric catalog)"
+                metric.options = [*metric.options, (label, values["metric"])]
             for name, value in values.items():
+                if name == "current_value":
+                    value = "" if value is None else f"{value:g}"
                 self.fields[name].widget.value = value
+            self._show_current_value()
         finally:
             self._loading = False
 
@@ -207,9 +234,14 @@ class ObjectiveForm:
         metrics = planning.METRICS
         new, old = metrics.get(change["new"]), metrics.get(change["old"])
         self.fields["metric"].set_hint(new.description if new else "")
+        self._show_current_value()
         unit = self.fields["unit"].widget
         if not self._loading and new and (not unit.value or (old and unit.value == old.unit)):
             unit.value = new.unit
+
+    def _show_current_value(self) -> None:
+        manual = self.fields["metric"].widget.value == "manual"
+        self.fields["current_value"].box.layout.display = "" if manual else "none"
 
     def _show_message(self, kind: str, text: str, details: list[str] | None = None) -> None:
         self.message.value = alert(kind, text, details)
@@ -231,6 +263,7 @@ class ObjectiveForm:
             self.heading.value = "<h2>New objective</h2>"
             self.stamp.value = "Fill in the form and save. Fields marked * are required."
             self.delete_button.layout.display = "none"
+            self.progress_box.layout.display = "none"
             return
         self.objective_id, self.version = objective.id, objective.version
         tz = get_settings().tz
@@ -238,6 +271,9 @@ class ObjectiveForm:
         self.heading.value = f"<h2>{html.escape(objective.title)}</h2>"
         self.stamp.value = f"Version {objective.version} · last saved {updated}"
         self.delete_button.layout.display = ""
+        judged = self.progress.get(objective.id)
+        self.progress_box.value = _progress_panel(objective, judged) if judged else ""
+        self.progress_box.layout.display = "" if judged else "none"
 
     # --- actions ------------------------------------------------------------------------
 
@@ -349,6 +385,16 @@ class ObjectiveForm:
     def refresh(self) -> None:
         """Reload the list and the overview from the store."""
         objectives = planning.list_objectives(url=self.url)
+        as_of = self._judged_on()
+        values = _values_or_none(objectives, self.url, as_of)
+        self.progress = {
+            o.id: progress.objective_progress(o, v, as_of)
+            for o, v in zip(objectives, values, strict=True)
+        }
+        self.as_of_note.value = (
+            f"Every objective, soonest due first. Progress as of {as_of:%-d %b %Y}"
+            + (" (the latest data in the store)." if as_of < _today() else ".")
+        )
         self._loading = True
         try:
             self.picker.options = [(o.title, o.id) for o in objectives]
@@ -359,7 +405,14 @@ class ObjectiveForm:
             self._loading = False
         n = len(objectives)
         self.count.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
-        self.table.value = _table(objectives)
+        self.table.value = _table(objectives, self.progress)
+
+    def _judged_on(self) -> dt.date:
+        """``as_of`` if given, else today — or the day of the latest data if earlier."""
+        if self.as_of is not None:
+            return self.as_of
+        latest = progress.data_as_of(self.url)
+        return min(_today(), latest) if latest else _today()
 
     def _select(self, objective_id: int | None) -> None:
         self._loading = True
@@ -374,7 +427,58 @@ class ObjectiveForm:
             self.open(change["new"])
 
 
-def _table(objectives: list[Objective]) -> str:
+def _today() -> dt.date:
+    return dt.datetime.now(get_settings().tz).date()
+
+
+def _values_or_none(objectives: list[Objective], url: str | None, as_of: dt.date) -> list:
+    """Current values; a metric that cannot be computed shows as "no data", not a crash."""
+    try:
+        return progress.current_values(objectives, url, as_of)
+    except CommbookError:
+        return [o.current_value if o.metric == "manual" else None for o in objectives]
+
+
+def _value_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    return f"{_number(round(value, 2))}{' ' + html.escape(unit) if unit else ''}"
+
+
+def _progress_cell(o: Objective, p: progress.Progress) -> str:
+    """Bar + badge + one line of numbers, for the table and the form."""
+    badge = f'<span class="cb-badge cb-status-{p.status.replace("_", "-")}">{p.label}</span>'
+    if p.percent is not None:
+        caption = f"{p.percent:.0f} % of the way · expected {p.expected:.0f} %"
+    elif o.direction == "maintain" and p.value is not None:
+        caption = f"target {_number(o.target)} ± {progress.MAINTAIN_TOLERANCE:.0%}"
+    else:
+        caption = (
+            "no value yet"
+            if o.metric == "manual"
+            else "no data in the window"
+            if o.metric in planning.METRICS
+            else "metric not in the catalog"
+        )
+    bar = progress_bar(p.percent, p.expected, p.status) if p.percent is not None else ""
+    return (
+        f'<div class="cb-progress-cell">{bar}<div class="cb-progress-line">{badge}'
+        f'<span class="cb-muted">{caption}</span></div></div>'
+    )
+
+
+def _progress_panel(o: Objective, p: progress.Progress) -> str:
+    now = _value_text(p.value, o.unit)
+    expected = _value_text(p.expected_value, o.unit)
+    return (
+        f'<div class="cb-progress-panel"><div class="cb-progress-figures">'
+        f"<span>Now <b>{now}</b></span><span>Expected by {p.today:%-d %b} <b>{expected}</b>"
+        f"</span><span>Target <b>{_value_text(o.target, o.unit)}</b></span></div>"
+        f"{_progress_cell(o, p)}</div>"
+    )
+
+
+def _table(objectives: list[Objective], judged: dict[int, progress.Progress] | None = None) -> str:
     """The overview as an HTML table; every user value is escaped."""
     if not objectives:
         return (
@@ -384,6 +488,7 @@ def _table(objectives: list[Objective]) -> str:
     e = html.escape
     rows = []
     for o in objectives:
+        p = (judged or {}).get(o.id)
         metric = planning.METRICS.get(o.metric)
         unit = f" {e(o.unit)}" if o.unit else ""
         arrow = {"increase": "↗", "decrease": "↘"}.get(o.direction, "→")
@@ -396,11 +501,22 @@ def _table(objectives: list[Objective]) -> str:
             f"<td>{e(o.owner)}</td>"
             f'<td><span class="cb-badge cb-badge-{e(o.status)}">'
             f"{e(planning.STATUSES.get(o.status, o.status))}</span></td>"
+            f'<td class="cb-num">{_value_text(p.value if p else None, o.unit)}</td>'
+            f"<td>{_progress_cell(o, p) if p else ''}</td>"
             "</tr>"
         )
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("Objective", "Metric", "Baseline → target", "Period", "Owner", "Status")
+        for h in (
+            "Objective",
+            "Metric",
+            "Baseline → target",
+            "Period",
+            "Owner",
+            "Status",
+            "Now",
+            "Progress",
+        )
     )
     body = "".join(rows)
     return f'<table class="cb-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -1,10 +1,13 @@
-"""The planning app: one tab per planning area (Objectives now; Audience, Calendar next)."""
+"""The planning app: one tab per planning area — Objectives, Audience, Calendar, History."""
 
 from __future__ import annotations
 
 import ipywidgets as w
 
+from commbook.widgets.calendar import CalendarTab
+from commbook.widgets.history import HistoryView
 from commbook.widgets.objectives import ObjectiveForm
+from commbook.widgets.segments import SegmentForm
 from commbook.widgets.theme import stylesheet
 
 
@@ -19,6 +22,9 @@ class PlanningApp:
         self.tabs = w.Tab()
         self.tabs.add_class("cb-planning-tabs")
         self.add_tab("Objectives", self.objectives.widget)
+        self.add_tab("Audience", SegmentForm(url=url, actor=actor).widget)
+        self.add_tab("Calendar", CalendarTab(url=url, actor=actor).widget)
+        self.add_tab("History", HistoryView(url, tabs=self.tabs).widget)
         header = w.HTML(
             "<h1>Community plan</h1>"
             "<p>Set measurable objectives for your community and track who owns them.</p>"

@@ -57,6 +57,44 @@ CSS = """
 .cb-badge-cancelled { background: #f2f4f7; color: #98a2b3; text-decoration: line-through; }
 .cb-list select { border-radius: 8px; font-size: 14px; padding: 4px; }
 .cb-list select option { padding: 6px 6px; border-radius: 4px; }
+.cb-status-on-track, .cb-status-achieved { background: #ecfdf3; color: #067647; }
+.cb-status-at-risk { background: #fffaeb; color: #b54708; }
+.cb-status-off-track, .cb-status-missed { background: #fef3f2; color: #b42318; }
+.cb-status-no-data { background: #f2f4f7; color: #667085; }
+.cb-progress { position: relative; height: 8px; border-radius: 999px; background: #eef1f5;
+  min-width: 140px; margin: 4px 0 6px; }
+.cb-progress-fill { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 999px;
+  background: #2e90fa; }
+.cb-progress-fill.cb-fill-achieved, .cb-progress-fill.cb-fill-on-track { background: #17b26a; }
+.cb-progress-fill.cb-fill-at-risk { background: #f79009; }
+.cb-progress-fill.cb-fill-off-track, .cb-progress-fill.cb-fill-missed { background: #f04438; }
+.cb-progress-expected { position: absolute; top: -3px; bottom: -3px; width: 2px;
+  background: #344054; border-radius: 1px; }
+.cb-progress-line { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+.cb-progress-panel { background: #f8fafc; border: 1px solid #eef1f5; border-radius: 8px;
+  padding: 10px 14px; }
+.cb-progress-figures { display: flex; gap: 22px; flex-wrap: wrap; font-size: 13px;
+  color: #475467; margin-bottom: 4px; }
+.cb-progress-figures b { color: #1d3557; font-size: 15px; }
+.cb-section { font-weight: 600; font-size: 13px; color: #1d3557; text-transform: uppercase;
+  letter-spacing: .05em; margin: 6px 0 0; padding-top: 8px; border-top: 1px solid #eef1f5; }
+.cb-size { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
+.cb-size-count { font-size: 22px; font-weight: 700; color: #1d3557;
+  font-variant-numeric: tabular-nums; }
+.cb-chip { display: inline-block; border-radius: 6px; padding: 1px 7px; margin: 1px 2px 1px 0;
+  font-size: 12px; background: #eef4ff; color: #3538cd; }
+.cb-chip-muted { background: #f2f4f7; color: #475467; }
+.cb-pager { align-items: center; }
+.cb-change { margin: 0; padding: 0; list-style: none; }
+.cb-change li { margin: 0 0 2px; }
+.cb-change .cb-old { color: #b42318; text-decoration: line-through; }
+.cb-change .cb-new { color: #067647; }
+.cb-change details summary { cursor: pointer; font-size: 12.5px; }
+.cb-history-table td:first-child { width: 92px; }
+.cb-history-table td:nth-child(2) { width: 110px; }
+.cb-action-create { background: #ecfdf3; color: #067647; }
+.cb-action-update { background: #eff8ff; color: #175cd3; }
+.cb-action-delete { background: #fef3f2; color: #b42318; }
 """
 
 
@@ -77,6 +115,23 @@ def card(*children: w.Widget, css: str = "", **layout: str) -> w.VBox:
 def row(*children: w.Widget, gap: str = "16px", **layout: str) -> w.HBox:
     """Children side by side, sharing the width."""
     return w.HBox(list(children), layout=w.Layout(grid_gap=gap, width="100%", **layout))
+
+
+def progress_bar(percent: float, expected: float | None, status: str) -> str:
+    """HTML for a progress bar (0–100 %, clipped) with a tick where it should be by now."""
+    width = max(0.0, min(100.0, percent))
+    tick = (
+        f'<div class="cb-progress-expected" style="left:{max(0.0, min(100.0, expected)):.1f}%"'
+        f' title="expected by now: {expected:.0f} %"></div>'
+        if expected is not None
+        else ""
+    )
+    fill = f"cb-fill-{html.escape(status.replace('_', '-'))}"
+    return (
+        f'<div class="cb-progress" role="progressbar" aria-valuenow="{percent:.0f}" '
+        f'aria-valuemin="0" aria-valuemax="100"><div class="cb-progress-fill {fill}" '
+        f'style="width:{width:.1f}%"></div>{tick}</div>'
+    )
 
 
 def alert(kind: str, text: str, details: list[str] | None = None) -> str:
