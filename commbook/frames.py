@@ -22,7 +22,16 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from commbook.config import get_settings
 from commbook.errors import ValidationError
-from commbook.store import ActivityEvent, Channel, ContentItem, Member, get_engine
+from commbook.store import (
+    ActivityEvent,
+    Channel,
+    ContentItem,
+    Member,
+    Survey,
+    SurveyResponse,
+    TriageItem,
+    get_engine,
+)
 
 Bound = dt.datetime | dt.date | pd.Timestamp | str | None
 
@@ -82,6 +91,76 @@ MEMBER_COLUMNS: _Spec = {
     "reputation": (Member.reputation, "int"),
 }
 DEFAULT_MEMBER_COLUMNS = ("member_id", "joined_at", "left_at", "region", "language", "role")
+
+SURVEY_COLUMNS: _Spec = {
+    "survey_id": (Survey.id, "int"),
+    "survey": (Survey.source_id, "str"),
+    "name": (Survey.name, "str"),
+    "kind": (Survey.kind, "str"),
+    "question": (Survey.question, "str"),
+    "scale_min": (Survey.scale_min, "int"),
+    "scale_max": (Survey.scale_max, "int"),
+    "sent_count": (Survey.sent_count, "int"),
+    "opened_at": (Survey.opened_at, "ts"),
+    "closed_at": (Survey.closed_at, "ts"),
+}
+DEFAULT_SURVEY_COLUMNS = tuple(SURVEY_COLUMNS)
+
+RESPONSE_COLUMNS: _Spec = {
+    "response_id": (SurveyResponse.id, "int"),
+    "source_id": (SurveyResponse.source_id, "str"),
+    "survey_id": (SurveyResponse.survey_id, "int"),
+    "survey": (Survey.source_id, "str"),
+    "survey_name": (Survey.name, "str"),
+    "survey_kind": (Survey.kind, "str"),
+    "member_id": (SurveyResponse.member_id, "int"),
+    "submitted_at": (SurveyResponse.submitted_at, "ts"),
+    "score": (SurveyResponse.score, "float"),
+    "comment": (SurveyResponse.comment, "str"),
+}
+DEFAULT_RESPONSE_COLUMNS = (
+    "response_id",
+    "source_id",
+    "survey_id",
+    "survey",
+    "survey_kind",
+    "member_id",
+    "submitted_at",
+    "score",
+    "comment",
+)
+
+
+TRIAGE_COLUMNS: _Spec = {
+    "triage_id": (TriageItem.id, "int"),
+    "source_id": (TriageItem.source_id, "str"),
+    "category": (TriageItem.category, "str"),
+    "urgency": (TriageItem.urgency, "str"),
+    "status": (TriageItem.status, "str"),
+    "channel": (Channel.key, "str"),
+    "queue": (TriageItem.queue, "str"),
+    "member_id": (TriageItem.member_id, "int"),
+    "event_id": (TriageItem.event_id, "int"),
+    "owner": (TriageItem.owner, "str"),
+    "received_at": (TriageItem.received_at, "ts"),
+    "first_response_at": (TriageItem.first_response_at, "ts"),
+    "resolved_at": (TriageItem.resolved_at, "ts"),
+    "escalation_level": (TriageItem.escalation_level, "str"),
+    "closed_loop": (TriageItem.closed_loop, "bool"),
+    "closed_loop_at": (TriageItem.closed_loop_at, "ts"),
+}
+DEFAULT_TRIAGE_COLUMNS = (
+    "triage_id",
+    "category",
+    "urgency",
+    "status",
+    "owner",
+    "received_at",
+    "first_response_at",
+    "resolved_at",
+    "escalation_level",
+    "closed_loop",
+)
 
 
 def load_events(
@@ -147,6 +226,74 @@ def load_members(
     return _frame(url, stmt, spec)
 
 
+def load_surveys(
+    url: str | None = None, columns: Sequence[str] = DEFAULT_SURVEY_COLUMNS
+) -> pd.DataFrame:
+    """Every survey, oldest opening first (``survey`` is its key, e.g. ``nps4``)."""
+    spec = _pick(SURVEY_COLUMNS, columns, "surveys")
+    stmt = _select(spec).select_from(Survey).order_by(Survey.opened_at, Survey.id)
+    return _frame(url, stmt, spec)
+
+
+def load_responses(
+    url: str | None = None,
+    start: Bound = None,
+    end: Bound = None,
+    columns: Sequence[str] = DEFAULT_RESPONSE_COLUMNS,
+    surveys: Sequence[str] | None = None,
+    kinds: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Survey responses submitted in ``[start, end)``, oldest first.
+
+    ``columns``: any of ``RESPONSE_COLUMNS`` (``survey``, ``survey_name`` and
+    ``survey_kind`` come from the survey); ``surveys``: only these survey keys (e.g.
+    ``("nps3", "nps4")``); ``kinds``: only surveys of these kinds (``nps``, ``csat``,
+    ``likert``, ``poll``). ``score`` is a float (missing: NaN), ``comment`` text or missing.
+    """
+    spec = _pick(RESPONSE_COLUMNS, columns, "responses")
+    stmt = (
+        _select(spec)
+        .select_from(SurveyResponse)
+        .join(Survey, SurveyResponse.survey_id == Survey.id)
+        .where(*_in_period(SurveyResponse.submitted_at, start, end))
+    )
+    if surveys is not None:
+        stmt = stmt.where(Survey.source_id.in_([surveys] if isinstance(surveys, str) else surveys))
+    if kinds is not None:
+        stmt = stmt.where(Survey.kind.in_([kinds] if isinstance(kinds, str) else kinds))
+    stmt = stmt.order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    return _frame(url, stmt, spec)
+
+
+def load_triage(
+    url: str | None = None,
+    start: Bound = None,
+    end: Bound = None,
+    columns: Sequence[str] = DEFAULT_TRIAGE_COLUMNS,
+) -> pd.DataFrame:
+    """Triage items that were in the queue at some time in ``[start, end)``, oldest first.
+
+    That is: received before ``end`` and not resolved before ``start`` — so both the items
+    received in the period and those resolved in it are there (the workflow metrics of
+    ``commbook.metrics.workflow`` pick them by ``received_at`` / ``resolved_at``).
+    ``columns``: any of ``TRIAGE_COLUMNS``; ``closed_loop`` is a nullable boolean.
+    """
+    spec = _pick(TRIAGE_COLUMNS, columns, "triage")
+    lo, hi = _bound(start, "start"), _bound(end, "end")
+    if lo is not None and hi is not None and hi <= lo:
+        raise ValidationError(f"end ({hi}) must be after start ({lo})", field="end")
+    conditions = []
+    if hi is not None:
+        conditions.append(TriageItem.received_at < hi)
+    if lo is not None:
+        conditions.append(or_(TriageItem.resolved_at.is_(None), TriageItem.resolved_at >= lo))
+    stmt = _select(spec).select_from(TriageItem)
+    if "channel" in spec:
+        stmt = stmt.outerjoin(Channel, TriageItem.channel_id == Channel.id)
+    stmt = stmt.where(*conditions).order_by(TriageItem.received_at, TriageItem.id)
+    return _frame(url, stmt, spec)
+
+
 def _pick(available: _Spec, columns: Iterable[str], what: str) -> dict[str, tuple[Any, str]]:
     if isinstance(columns, str):
         columns = [columns]
@@ -191,7 +338,7 @@ def _in_period(column: Any, start: Bound, end: Bound) -> list[Any]:
     return [and_(*conditions)] if conditions else []
 
 
-_DTYPES = {"int": "Int64", "str": "str", "bool": "boolean"}
+_DTYPES = {"int": "Int64", "str": "str", "bool": "boolean", "float": "float64"}
 
 
 def _frame(url: str | None, stmt: Select, spec: Mapping[str, tuple[Any, str]]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ APPS: tuple[App, ...] = (
     App("planning.ipynb", "Planning", "objectives, audience segments and the content calendar"),
     App("triage.ipynb", "Triage", "the community queue: assign, respond, moderate, escalate"),
     App("reports.ipynb", "Reports", "open, download and run reports; schedules and history"),
+    App("dashboard.ipynb", "Dashboard", "KPIs with changes, charts and drill-down, by filter"),
 )
 
 

@@ -1,0 +1,321 @@
+"""Dashboard data (commbook.dashboard), survey waves and the response loaders on small,
+hand-checkable frames."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from commbook import dashboard as d
+from commbook import frames
+from commbook.errors import NotFound, ValidationError
+from commbook.feedback import waves
+from commbook.reports.periods import resolve_period
+from commbook.store import Member, Survey, SurveyResponse, session_scope
+
+
+def ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text, tz="UTC")
+
+
+def event_frame(rows: list[tuple]) -> pd.DataFrame:
+    """(source_id, kind, when, member_id, channel, thread_id) → an events frame."""
+    frame = pd.DataFrame(
+        rows, columns=["source_id", "kind", "occurred_at", "member_id", "channel", "thread_id"]
+    )
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True)
+    frame["member_id"] = frame["member_id"].astype("Int64")
+    frame["parent_id"] = frame["thread_id"]
+    for column in ("source", "category"):
+        frame[column] = None
+    frame["is_accepted"] = False
+    return frame
+
+
+MEMBERS = pd.DataFrame(
+    {
+        "member_id": pd.array([1, 2, 3], dtype="Int64"),
+        "joined_at": pd.to_datetime(["2026-01-10", "2026-10-20", "2025-06-01"], utc=True),
+        "left_at": pd.to_datetime([None, None, None], utc=True),
+        "region": ["EU", "NA", "EU"],
+        "role": ["member", "member", "staff"],
+        "age_band": ["25-34", None, "35-44"],
+        "language": ["de", "en", "en"],
+    }
+)
+
+EVENTS = event_frame(
+    [
+        ("s1", "post", "2026-09-10 10:00", 1, "forum", "s1"),
+        ("s2", "reply", "2026-09-10 12:00", 3, "forum", "s1"),
+        ("o1", "post", "2026-10-05 09:00", 1, "forum", "o1"),
+        ("o2", "reply", "2026-10-05 11:00", 2, "forum", "o1"),  # NA member answers EU's post
+        ("o3", "reaction", "2026-10-06 09:00", 3, "chat", None),
+        ("o4", "post", "2026-10-21 09:00", 2, "forum", "o4"),
+        ("o5", "reply", "2026-10-21 13:00", 1, "forum", "o4"),
+    ]
+)
+
+CONTENT = pd.DataFrame(
+    {
+        "content_id": [1, 2, 3, 4],
+        "title": ["Poll", "=HYPERLINK(1)", "Video", "Old"],
+        "content_type": ["poll", "article", "video", "poll"],
+        "channel": ["forum", "forum", "social", "forum"],
+        "published_at": pd.to_datetime(
+            ["2026-10-02", "2026-10-03", "2026-10-04", "2026-09-04"], utc=True
+        ),
+        "reach": pd.array([100, None, 200, 100], dtype="Int64"),
+        "views": pd.array([None, None, None, None], dtype="Int64"),
+        "likes": pd.array([10, 5, 4, 1], dtype="Int64"),
+        "comments": pd.array([5, 0, 0, 0], dtype="Int64"),
+        "shares": pd.array([0, 0, 0, 1], dtype="Int64"),
+    }
+)
+
+
+def october() -> d.PeriodFrames:
+    period = resolve_period("2026-10")
+    titles = pd.DataFrame({"thread_id": ["o1", "o4"], "title": ["Help with my kit", "Hello"]})
+    return d.PeriodFrames(period, ts("2026-09-01"), EVENTS, MEMBERS, CONTENT, titles)
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+
+def test_presets_resolve_against_today_and_custom_ranges_are_checked() -> None:
+    today = dt.date(2026, 11, 26)
+    assert d.period_for("last_month", today=today).label == "2026-10"
+    thirty = d.period_for("last_30_days", today=today)
+    assert (thirty.first_day, thirty.last_day) == (dt.date(2026, 10, 28), today)
+    custom = d.period_for("custom", first=dt.date(2026, 10, 1), last=dt.date(2026, 10, 15))
+    assert custom.label == "2026-10-01_2026-10-15"
+    with pytest.raises(ValidationError, match="before it starts"):
+        d.period_for("custom", first=dt.date(2026, 10, 15), last=dt.date(2026, 10, 1))
+    with pytest.raises(ValidationError, match="unknown period preset"):
+        d.period_for("yesterday")
+
+
+def test_history_start_is_twelve_calendar_months() -> None:
+    assert d.history_start(resolve_period("2026-10")) == ts("2025-11-01")
+
+
+# --- segments and filters ----------------------------------------------------------------------
+
+
+def test_segments_select_members_by_attribute_and_tenure() -> None:
+    end = ts("2026-11-01")
+    assert d.segment_mask(MEMBERS, "region:EU", end).tolist() == [True, False, True]
+    assert d.segment_mask(MEMBERS, "tenure:new", end).tolist() == [False, True, False]
+    assert d.segment_mask(MEMBERS, "tenure:established", end).tolist() == [True, False, True]
+    assert d.segment_mask(MEMBERS, "age_band:25-34", end).tolist() == [True, False, False]
+    with pytest.raises(ValidationError, match="unknown segment attribute 'shoe'"):
+        d.segment_mask(MEMBERS, "shoe:42", end)
+    with pytest.raises(ValidationError, match="looks like"):
+        d.segment_mask(MEMBERS, "EU", end)
+    options = d.segment_options(MEMBERS)
+    assert options[0] == ("All members", "")
+    assert ("Region: EU", "region:EU") in options
+    assert options.index(("Region: EU", "region:EU")) < options.index(("Region: NA", "region:NA"))
+
+
+def test_a_segment_keeps_its_members_activity_and_every_answer_to_their_threads() -> None:
+    view = d.apply_filters(october(), d.Filters(segment="region:EU"))
+    assert set(view.events["source_id"]) == {"s1", "s2", "o1", "o3", "o5"}
+    # o2 (by an NA member) answers o1 (by an EU member): it counts for response times;
+    # o4 was started by the NA member, so neither it nor its answer o5 is a segment thread
+    assert set(view.conversations["source_id"]) == {"s1", "s2", "o1", "o2"}
+    assert view.members["member_id"].tolist() == [1, 3]
+
+
+def test_channel_and_content_type_filters() -> None:
+    view = d.apply_filters(october(), d.Filters(channel="forum", content_type="poll"))
+    assert "o3" not in set(view.events["source_id"])
+    assert view.content["title"].tolist() == ["Poll", "Old"]
+    assert view.filters.describe() == "channel forum · all members · poll content"
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+
+def test_kpis_compare_with_the_previous_month() -> None:
+    tiles = {k.key: k for k in d.kpis(d.apply_filters(october(), d.Filters()))}
+    active = tiles["active_members"]
+    # October: members 1, 2, 3 active; September: 1 and 3
+    assert (active.value, active.previous) == (3, 2)
+    assert (active.delta_text, active.verdict, active.partial) == ("▲ 50.0%", "better", False)
+    # threads: o1 and o4 in October, answered after 2 h and 4 h; s1 in September after 2 h
+    assert tiles["threads"].value == 2
+    assert tiles["median_first_response_hours"].value == 3.0
+    assert tiles["median_first_response_hours"].value_text == "3.0 h"
+    assert tiles["median_first_response_hours"].verdict == "worse"  # 3 h vs 2 h
+    # engagement: (15 + 4) / (100 + 200) in October (the article has no reach or views,
+    # so it is not in the rate); September: 2 / 100
+    assert tiles["engagement_rate"].value == pytest.approx(100 * 19 / 300)
+    assert tiles["engagement_rate"].delta_text == "▲ 216.7%"
+    assert tiles["new_members"].value == 1  # member 2 joined on 20 Oct
+    assert tiles["new_members"].delta_text == "▲ new"  # nobody joined in September
+
+
+def test_a_running_period_is_compared_over_the_same_elapsed_time() -> None:
+    now = ts("2026-10-10 00:00")
+    tiles = {k.key: k for k in d.kpis(d.apply_filters(october(), d.Filters()), as_of=now)}
+    # 1 Oct – 10 Oct 00:00: members 1, 2, 3 (o1, o2, o3); 1 Sep – 10 Sep 00:00: nobody
+    # (s1 and s2 came on 10 Sep, after the same elapsed time)
+    assert (tiles["active_members"].value, tiles["active_members"].previous) == (3, 0)
+    assert tiles["active_members"].delta_text == "▲ new"
+    assert tiles["threads"].value == 1  # o4 (21 Oct) is after "now"
+    assert all(k.partial for k in tiles.values())
+    note = d.comparison_note(october(), now)
+    assert note.startswith("Period in progress: 1 Oct 2026 – 9 Oct 2026 so far")
+    assert "same 9.0 days of the previous period (1 Sep 2026 – 9 Sep 2026)" in note
+    with pytest.raises(ValidationError, match="has not started"):
+        d.kpis(d.apply_filters(october(), d.Filters()), as_of=ts("2026-09-15"))
+
+
+def test_kpi_texts_for_unknown_and_unchanged_values() -> None:
+    base = dict(key="k", label="K", unit="%", description="", direction="higher is better")
+    unknown = d.Kpi(**base, value=float("nan"), previous=10.0, change=float("nan"),
+                    change_pct=float("nan"), verdict=None, partial=False)  # fmt: skip
+    same = d.Kpi(**base, value=10.0, previous=10.0, change=0.0, change_pct=0.0,
+                 verdict="same", partial=False)  # fmt: skip
+    assert (unknown.value_text, unknown.delta_text, unknown.arrow) == ("—", "—", "")
+    assert same.delta_text == "▬ no change"
+    frame = d.kpi_frame([same])
+    assert frame.iloc[0].tolist() == ["K", "10.0%", "10.0%", "▬ no change", "same"]
+
+
+# --- drill-down and export ----------------------------------------------------------------------
+
+
+def test_content_table_ranks_the_period_items_best_rate_first() -> None:
+    table = d.content_table(d.apply_filters(october(), d.Filters()))
+    assert table["title"].tolist() == ["Poll", "Video", "=HYPERLINK(1)"]  # unknown rate last
+    assert table["engagement_rate"].tolist()[:2] == [0.15, 0.02]
+    assert table["published"].tolist()[0] == "2026-10-02"
+
+
+def test_thread_table_names_threads_and_sorts_by_replies() -> None:
+    table = d.thread_table(d.apply_filters(october(), d.Filters()))
+    assert table["title"].tolist() == ["Hello", "Help with my kit"]  # same replies: newest first
+    assert table["first_response_hours"].tolist() == [4.0, 2.0]
+    posts = pd.DataFrame({"title": [None, "Kit"], "body": ["word " * 30, "x"]})
+    titles = d.thread_titles(posts, length=20).tolist()
+    assert titles == ["word word word word…", "Kit"]
+
+
+def test_paginate_clips_the_page_and_counts_rows() -> None:
+    frame = pd.DataFrame({"n": range(23)})
+    page = d.paginate(frame, 3, size=10)
+    assert (page.page, page.pages, page.first, page.last) == (3, 3, 21, 23)
+    assert d.paginate(frame, 99, size=10).page == 3
+    empty = d.paginate(frame.iloc[0:0], 1)
+    assert (empty.pages, empty.first, empty.last) == (1, 0, 0)
+
+
+def test_csv_export_is_a_formula_safe_data_uri() -> None:
+    table = d.content_table(d.apply_filters(october(), d.Filters()))
+    frame = d.export_frame(table, d.CONTENT_TABLE)
+    uri = d.csv_data_uri(frame)
+    assert uri.startswith("data:text/csv;charset=utf-8;base64,")
+    text = base64.b64decode(uri.split(",", 1)[1]).decode("utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "Title,Type,Channel,Published,Reached,Interactions,Engagement rate"
+    assert lines[3].startswith("'=HYPERLINK(1),article,forum,2026-10-03")
+    name = d.export_name("content", resolve_period("2026-10"), d.Filters("forum", "region:EU"))
+    assert name == "commbook-content-2026-10-forum-region_EU.csv"
+
+
+# --- survey waves -------------------------------------------------------------------------------
+
+SURVEYS = pd.DataFrame(
+    {
+        "survey": ["nps1", "csat", "nps2"],
+        "name": ["Wave 1", "Support", "Wave 2"],
+        "kind": ["nps", "csat", "nps"],
+        "opened_at": pd.to_datetime(["2026-02-01", "2026-01-01", "2026-08-01"], utc=True),
+    }
+)
+
+
+def test_pick_survey_by_key_or_latest_of_a_kind() -> None:
+    assert waves.pick_survey(SURVEYS)["survey"] == "nps2"
+    assert waves.pick_survey(SURVEYS, before=ts("2026-05-01"))["survey"] == "nps1"
+    assert waves.pick_survey(SURVEYS, "csat")["name"] == "Support"
+    with pytest.raises(NotFound, match="no survey 'nps9' \\(surveys: nps1, csat, nps2\\)"):
+        waves.pick_survey(SURVEYS, "nps9")
+    with pytest.raises(NotFound, match="no nps survey opened before 2026-01-15"):
+        waves.pick_survey(SURVEYS, before=ts("2026-01-15"))
+
+
+def test_respondents_get_their_attributes_and_tenure_when_answering() -> None:
+    responses = pd.DataFrame(
+        {
+            "member_id": pd.array([1, 2, None], dtype="Int64"),
+            "submitted_at": pd.to_datetime(["2026-03-01", "2026-10-25", "2026-10-25"], utc=True),
+            "score": [9.0, 3.0, 10.0],
+        }
+    )
+    out = waves.with_member_attributes(responses, MEMBERS)
+    assert out["tenure"].tolist() == ["newcomer", "newcomer", "(unknown)"]  # 50 and 5 days
+    assert out["region"].tolist() == ["EU", "NA", "(unknown)"]
+    assert out["age_band"].tolist() == ["25-34", "(unknown)", "(unknown)"]
+
+
+def test_by_wave_orders_waves_by_opening_and_counts_sentiment() -> None:
+    responses = pd.DataFrame(
+        {
+            "survey": ["nps2", "nps2", "nps1", "nps1"],
+            "score": [10.0, 9.0, 0.0, 10.0],
+            "comment": ["I love it, great help", None, "Terrible, awful support", "it is a forum"],
+        }
+    )
+    table = waves.by_wave(responses, SURVEYS)
+    assert table["survey"].tolist() == ["nps1", "nps2"]
+    assert table["score"].tolist() == [0.0, 100.0]
+    assert table["name"].tolist() == ["Wave 1", "Wave 2"]
+    counts = waves.sentiment_counts(responses, "survey")
+    assert counts.values.tolist() == [
+        ["nps2", "positive", 1],
+        ["nps1", "negative", 1],
+        ["nps1", "neutral", 1],
+    ]
+
+
+# --- loaders ------------------------------------------------------------------------------------
+
+
+def test_load_responses_joins_the_survey_and_filters(sqlite_url: str) -> None:
+    with session_scope(sqlite_url) as s:
+        member = Member(source="t", source_id="m1")
+        nps = Survey(source="t", source_id="nps1", name="Wave 1", kind="nps")
+        csat = Survey(source="t", source_id="csat", name="Support", kind="csat",
+                      scale_min=1, scale_max=5)  # fmt: skip
+        s.add_all([member, nps, csat])
+        s.flush()
+        s.add_all(
+            [
+                SurveyResponse(survey_id=nps.id, source_id="r1", member_id=member.id,
+                               submitted_at=ts("2026-10-02"), score=9, comment="Great"),
+                SurveyResponse(survey_id=nps.id, source_id="r2",
+                               submitted_at=ts("2026-11-02"), score=None),
+                SurveyResponse(survey_id=csat.id, source_id="r3",
+                               submitted_at=ts("2026-10-03"), score=4),
+            ]
+        )  # fmt: skip
+    every = frames.load_responses(sqlite_url)
+    assert every["survey"].tolist() == ["nps1", "csat", "nps1"]
+    assert str(every["score"].dtype) == "float64" and pd.isna(every["score"].iloc[2])
+    october_nps = frames.load_responses(
+        sqlite_url, "2026-10-01", "2026-11-01", columns=("source_id", "survey_kind", "comment"),
+        kinds=("nps",),
+    )  # fmt: skip
+    assert october_nps.values.tolist() == [["r1", "nps", "Great"]]
+    assert frames.load_responses(sqlite_url, surveys="csat")["source_id"].tolist() == ["r3"]
+    surveys = frames.load_surveys(sqlite_url, columns=("survey", "kind", "scale_max"))
+    assert surveys.values.tolist() == [["nps1", "nps", 10], ["csat", "csat", 5]]
+    with pytest.raises(ValidationError, match="unknown column 'mood'"):
+        frames.load_responses(sqlite_url, columns=("mood",))
