@@ -125,3 +125,161 @@ def table(
         f"{STYLE}<table class='cb-table'><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
+
+
+# --- stakeholder report blocks (sections, KPIs with deltas, badges, lessons, quotes) -----
+
+REPORT_STYLE = """<style>
+.cb-section-title { font-size: 21px; margin: 6px 0 4px; padding-bottom: 6px;
+  border-bottom: 2px solid #2b6cb0; color: #1a202c; break-after: avoid; }
+.cb-intro { color: #4a5568; margin: 4px 0 10px; break-after: avoid; }
+.cb-subtitle { font-size: 15px; margin: 16px 0 4px; color: #2d3748; break-after: avoid; }
+.cb-kpis { display: flex; gap: 8px; flex-wrap: wrap; margin: 6px 0 4px; }
+.cb-kpi { flex: 1 1 140px; border: 1px solid #e2e8f0; border-radius: 6px; padding: 7px 10px;
+  background: #f7fafc; break-inside: avoid; }
+.cb-kpi .cb-label { font-size: 10.5px; text-transform: uppercase; letter-spacing: .04em;
+  color: #4a5568; margin: 0; line-height: 1.3; }
+.cb-kpi .cb-value { font-size: 22px; font-weight: 700; color: #1a202c; margin: 1px 0;
+  font-variant-numeric: tabular-nums; line-height: 1.2; }
+.cb-kpi .cb-delta { font-size: 11.5px; margin: 0; color: #718096; line-height: 1.3; }
+.cb-delta.better { color: #276749; } .cb-delta.worse { color: #c53030; }
+.cb-badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px;
+  font-weight: 600; white-space: nowrap; }
+.cb-badge.achieved, .cb-badge.on_track { background: #c6f6d5; color: #22543d; }
+.cb-badge.at_risk { background: #feebc8; color: #7b341e; }
+.cb-badge.off_track, .cb-badge.missed { background: #fed7d7; color: #822727; }
+.cb-badge.no_data { background: #edf2f7; color: #4a5568; }
+.cb-list { margin: 6px 0 10px; padding-left: 20px; }
+.cb-list li { margin: 3px 0; }
+.cb-lesson { border-left: 4px solid #c53030; background: #fff5f5; padding: 8px 12px;
+  margin: 8px 0; border-radius: 4px; break-inside: avoid; }
+.cb-lesson.good { border-left-color: #2f855a; background: #f0fff4; }
+.cb-lesson .cb-area { font-size: 11px; text-transform: uppercase; letter-spacing: .05em;
+  color: #4a5568; margin: 0; }
+.cb-lesson .cb-finding { font-weight: 600; margin: 2px 0; color: #1a202c; }
+.cb-lesson .cb-adjust { margin: 2px 0; } .cb-lesson .cb-evidence { margin: 2px 0;
+  font-size: 12px; color: #718096; }
+.cb-quote { border-left: 3px solid #a0aec0; margin: 6px 0; padding: 4px 12px; color: #2d3748;
+  font-style: italic; break-inside: avoid; }
+.cb-quote .cb-source { font-style: normal; font-size: 12px; color: #718096; display: block; }
+.cb-table.cb-wide { width: 100%; font-size: 13px; margin: 6px 0; }
+.cb-table.cb-wide th, .cb-table.cb-wide td { padding: 4px 8px; line-height: 1.35; }
+.cb-table.cb-wide .num { white-space: nowrap; }
+.cb-table td.cb-text { overflow-wrap: break-word; }
+@media print {
+  .cb-page { break-before: page; }
+  .cb-table.cb-wide { break-inside: auto; }
+  .cb-table.cb-wide tr { break-inside: avoid; }
+}
+</style>"""
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A headline number with its change against the previous period.
+
+    ``value`` is already formatted (``"412"``, ``"86%"``); ``delta`` is a short phrase
+    (``"+12% vs September"``) and ``verdict`` ``"better"``, ``"worse"`` or ``""``.
+    """
+
+    label: str
+    value: str
+    delta: str = ""
+    verdict: str = ""
+
+
+def section_title(title: str, intro: str = "", *, new_page: bool = True) -> HTML:
+    """A section heading (a new page in print when ``new_page``) with a short intro."""
+    page = " cb-page" if new_page else ""
+    body = f"<p class='cb-intro'>{escape(intro)}</p>" if intro else ""
+    return HTML(f"{REPORT_STYLE}<h2 class='cb-section-title{page}'>{escape(title)}</h2>{body}")
+
+
+def subtitle(title: str, text: str = "") -> HTML:
+    """A sub-heading inside a section, with an optional sentence."""
+    body = f"<p class='cb-intro'>{escape(text)}</p>" if text else ""
+    return HTML(f"{REPORT_STYLE}<h3 class='cb-subtitle'>{escape(title)}</h3>{body}")
+
+
+def paragraph(text: str) -> HTML:
+    """A plain paragraph (escaped)."""
+    return HTML(f"<p>{escape(text)}</p>")
+
+
+def kpis(items: Iterable[Kpi]) -> HTML:
+    """A row of headline numbers with their change, coloured by whether it is better."""
+    cells = "".join(
+        f"<div class='cb-kpi'><p class='cb-label'>{escape(k.label)}</p>"
+        f"<p class='cb-value'>{escape(k.value)}</p>"
+        f"<p class='cb-delta {escape(k.verdict)}'>{escape(k.delta)}</p></div>"
+        for k in items
+    )
+    return HTML(f"{REPORT_STYLE}<div class='cb-kpis'>{cells}</div>")
+
+
+def badge(status: str, label: str) -> str:
+    """HTML of a coloured status badge (``status`` is a class: achieved, on_track, …)."""
+    return f"<span class='cb-badge {escape(status)}'>{escape(label)}</span>"
+
+
+def rich_table(
+    header: Iterable[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = ()
+) -> HTML:
+    """A table whose cells are escaped text, or :class:`Markup` for trusted snippets
+    (such as :func:`badge`). ``numeric``: indexes of right-aligned columns."""
+    right = set(numeric)
+
+    def cell(i: int, value: object, tag: str) -> str:
+        text = value.html if isinstance(value, Markup) else escape(str(value))
+        cls = "num" if i in right else "cb-text"
+        return f"<{tag} class='{cls}'>{text}</{tag}>"
+
+    head = "".join(cell(i, h, "th") for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(cell(i, v, "td") for i, v in enumerate(row)) + "</tr>" for row in rows
+    )
+    return HTML(
+        f"{STYLE}{REPORT_STYLE}<table class='cb-table cb-wide'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+@dataclass(frozen=True)
+class Markup:
+    """Trusted HTML for :func:`rich_table` cells (built by this module, e.g. a badge)."""
+
+    html: str
+
+
+def bullets(items: Iterable[str]) -> HTML:
+    """A bulleted list of sentences (escaped)."""
+    return HTML(
+        f"{REPORT_STYLE}<ul class='cb-list'>"
+        + "".join(f"<li>{escape(t)}</li>" for t in items)
+        + "</ul>"
+    )
+
+
+def lesson(
+    area: str, finding: str, adjustment: str, evidence: str = "", good: bool = False
+) -> HTML:
+    """A lesson learned: the finding, the proposed adjustment and the evidence."""
+    return HTML(
+        f"{REPORT_STYLE}<div class='cb-lesson{' good' if good else ''}'>"
+        f"<p class='cb-area'>{escape(area)}</p><p class='cb-finding'>{escape(finding)}</p>"
+        f"<p class='cb-adjust'>Proposed: {escape(adjustment)}</p>"
+        + (f"<p class='cb-evidence'>{escape(evidence)}</p>" if evidence else "")
+        + "</div>"
+    )
+
+
+def quotes(items: Iterable[tuple[str, str]]) -> HTML:
+    """Member quotes ``(text, source)`` as block quotes; the text is escaped."""
+    return HTML(
+        REPORT_STYLE
+        + "".join(
+            f"<blockquote class='cb-quote'>“{escape(text)}”"
+            f"<span class='cb-source'>{escape(source)}</span></blockquote>"
+            for text, source in items
+        )
+    )

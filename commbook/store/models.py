@@ -400,3 +400,15 @@ class TriageEscalation(Base):
     level: Mapped[str] = mapped_column(String(32))
     previous_level: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReportNote(Versioned, Base):
+    """A note the team writes for a report period (lessons, context), shown in the report's
+    "Lessons learned" section. ``period`` is a period label (``2026-10``, ``2026-W43``)."""
+
+    __tablename__ = "report_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(64), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)

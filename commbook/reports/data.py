@@ -1,0 +1,508 @@
+"""Everything the stakeholder report reads from the store, loaded once per run.
+
+:func:`load_report_data` is the report's only I/O: it resolves the period, the previous
+and the next period, loads only the columns and time ranges the sections need, applies
+the ``channel`` and ``segment`` filters, and returns a :class:`ReportData` of plain
+DataFrames. The sections (``commbook.reports.sections``) are pure functions of it.
+
+Time ranges loaded (local days of the report's timezone):
+
+- activity events (``member_id``, ``kind``, ``occurred_at``, ``channel``): from
+  ``RETENTION_MONTHS`` months before the period's end (retention cohorts, and 29 days
+  before the previous period for trailing MAU) to the end;
+- conversation events (posts, replies, comments with thread ids): from the previous
+  period's start (at least ``RECENT_DAYS`` before the end, for objectives) to
+  ``FOLLOW_UP_DAYS`` after the end (late answers to the period's threads);
+- content published in the last ``RANKING_MONTHS`` months (the ranking needs enough
+  items), content scheduled in the next period (the calendar preview);
+- survey responses of the last ``FEEDBACK_MONTHS`` months (NPS comes in quarterly waves);
+- triage items received before the end and not resolved before the previous period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import or_, select
+
+from commbook import frames
+from commbook.errors import NotFound
+from commbook.metrics.activity import ACTIVE_KINDS
+from commbook.metrics.compare import previous_window
+from commbook.reports.periods import Period, resolve_period
+from commbook.store import get_engine
+
+RETENTION_MONTHS = 6
+RANKING_MONTHS = 6
+FEEDBACK_MONTHS = 12
+FOLLOW_UP_DAYS = 30
+LOOKBACK_DAYS = 29  # trailing 30-day MAU
+RECENT_DAYS = 35  # conversations reach back at least this far (objective windows: 28 days)
+DETAILS = ("summary", "full")
+
+TRIAGE_COLUMNS = (
+    "item_id",
+    "category",
+    "urgency",
+    "status",
+    "channel",
+    "member_id",
+    "received_at",
+    "first_response_at",
+    "resolved_at",
+    "escalation_level",
+    "closed_loop",
+)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The frames of one report run (see the module docstring for their time ranges).
+
+    ``previous`` and ``next`` are ``(start, end)`` aware timestamps; ``segment`` and
+    ``channel`` are the filters applied (empty: none); ``objectives`` are the stored
+    objectives (any objects with the ``commbook.progress.ObjectiveLike`` attributes).
+    """
+
+    period: Period
+    previous: tuple[pd.Timestamp, pd.Timestamp]
+    next: tuple[pd.Timestamp, pd.Timestamp]
+    activity: pd.DataFrame
+    conversations: pd.DataFrame
+    members: pd.DataFrame
+    content: pd.DataFrame
+    upcoming: pd.DataFrame
+    responses: pd.DataFrame
+    triage: pd.DataFrame
+    objectives: list[Any] = field(default_factory=list)
+    segment: str = ""
+    channel: str = ""
+    segment_sizes: dict[str, int] = field(default_factory=dict)
+    member_segments: pd.Series | None = None  # member_id → segment name (first match)
+    objective_values: list[float | None] = field(default_factory=list)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(self.period.start)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return pd.Timestamp(self.period.end)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return self.period.tz
+
+
+def next_window(
+    start: pd.Timestamp, end: pd.Timestamp, tz: dt.tzinfo
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period just after ``[start, end)`` of the same calendar length: whole months
+    step forward by the same number of months, anything else by its own length."""
+    s = start.tz_convert(tz).tz_localize(None)
+    e = end.tz_convert(tz).tz_localize(None)
+    if s == s.normalize() and e == e.normalize() and s.day == 1 and e.day == 1:
+        months = (e.year - s.year) * 12 + e.month - s.month
+        after = e + pd.DateOffset(months=months)
+    else:
+        after = e + (e - s)
+    return end, after.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+
+
+def _months_before(end: pd.Timestamp, months: int, tz: dt.tzinfo) -> pd.Timestamp:
+    local = end.tz_convert(tz).tz_localize(None)
+    first = (local - pd.Timedelta(microseconds=1)).normalize().replace(day=1)
+    return (first - pd.DateOffset(months=months - 1)).tz_localize(
+        tz, ambiguous=True, nonexistent="shift_forward"
+    )
+
+
+def load_report_data(
+    period: str,
+    *,
+    url: str | None = None,
+    tz: str | dt.tzinfo | None = None,
+    segment: str = "",
+    channel: str = "",
+    today: dt.date | None = None,
+) -> ReportData:
+    """Load the report's frames for ``period`` (any spec of ``resolve_period``).
+
+    ``channel``: keep only events, content and triage items of that channel key.
+    ``segment``: the name of a stored audience segment with a rule; keep only its members
+    (as of the period's end) and their events. An unknown channel or segment raises
+    ``NotFound`` naming the known ones.
+    """
+    from commbook.config import get_settings
+
+    settings = get_settings()
+    p = resolve_period(period, today=today, tz=tz or settings.timezone)
+    tzinfo = p.tz
+    start, end = pd.Timestamp(p.start), pd.Timestamp(p.end)
+    prev = previous_window(start, end, tzinfo)
+    nxt = next_window(start, end, tzinfo)
+    if channel:
+        _check_channel(channel, url)
+
+    first_activity = min(
+        _months_before(end, RETENTION_MONTHS, tzinfo), prev[0] - pd.Timedelta(days=LOOKBACK_DAYS)
+    )
+    activity = read_events(
+        url,
+        first_activity,
+        end,
+        columns=("member_id", "kind", "occurred_at", "channel"),
+        kinds=sorted(ACTIVE_KINDS),
+    )
+    conversation_start = min(prev[0], end - pd.Timedelta(days=RECENT_DAYS))
+    conversations = read_events(
+        url,
+        conversation_start,
+        end + pd.Timedelta(days=FOLLOW_UP_DAYS),
+        columns=(
+            "member_id",
+            "kind",
+            "occurred_at",
+            "channel",
+            "source",
+            "source_id",
+            "thread_id",
+            "parent_id",
+            "is_accepted",
+            "category",
+        ),
+        kinds=("post", "reply", "comment"),
+    )
+    members = read_members(
+        url,
+        end,
+        ("member_id", "joined_at", "left_at", "region", "country", "language", "age_band", "role"),
+    )
+    content_start = _months_before(end, RANKING_MONTHS, tzinfo)
+    content = frames.load_content(url, content_start, end)
+    upcoming = _upcoming(url, *nxt)
+    responses_start = _months_before(end, FEEDBACK_MONTHS, tzinfo)
+    responses = _responses(url, responses_start, end)
+    triage = _triage(url, prev[0], end)
+
+    unfiltered = {
+        "activity": (activity, first_activity),
+        "conversations": (conversations, conversation_start),
+        "members": (members, pd.Timestamp.min.tz_localize("UTC")),
+        "content": (content, content_start),
+        "responses": (responses, responses_start),
+    }
+    if channel:
+        activity = activity[activity["channel"] == channel]
+        conversations = conversations[conversations["channel"] == channel]
+        content = content[content["channel"] == channel]
+        upcoming = upcoming[upcoming["channel"] == channel]
+        triage = triage[triage["channel"] == channel]
+
+    sizes, member_segments, chosen = _segments(url, members, activity, end, segment)
+    if segment:
+        ids = chosen
+        members = members[members["member_id"].isin(ids)]
+        activity = activity[activity["member_id"].isin(ids)]
+        # threads started by the segment's members, with every response to them
+        posts = conversations[
+            (conversations["kind"] == "post") & conversations["member_id"].isin(ids)
+        ]
+        conversations = conversations[
+            conversations["thread_id"].isin(posts["thread_id"].dropna())
+            | conversations.index.isin(posts.index)
+        ]
+        responses = responses[responses["member_id"].isin(ids)]
+        triage = triage[triage["member_id"].isin(ids)]
+
+    from commbook.planning import list_objectives
+
+    objectives = [o for o in list_objectives(url) if o.status == "active"]
+    as_of = min(p.last_day, today or dt.datetime.now(tzinfo).date())
+    return ReportData(
+        period=p,
+        previous=prev,
+        next=nxt,
+        activity=activity.reset_index(drop=True),
+        conversations=conversations.reset_index(drop=True),
+        members=members.reset_index(drop=True),
+        content=content.reset_index(drop=True),
+        upcoming=upcoming.reset_index(drop=True),
+        responses=responses.reset_index(drop=True),
+        triage=triage.reset_index(drop=True),
+        objectives=objectives,
+        objective_values=objective_values(objectives, url, as_of, tzinfo, unfiltered),
+        segment=segment,
+        channel=channel,
+        segment_sizes=sizes,
+        member_segments=member_segments,
+    )
+
+
+def objective_values(
+    objectives: list[Any],
+    url: str | None,
+    as_of: dt.date,
+    tz: dt.tzinfo,
+    loaded: dict[str, tuple[pd.DataFrame, pd.Timestamp]] | None = None,
+) -> list[float | None]:
+    """The current value of each objective on ``as_of``, community-wide.
+
+    The value is the one ``commbook.progress.current_values`` defines: the stored value
+    of a "manual" objective, else the catalog metric over ``progress.recent_window``.
+    ``loaded`` maps a frame name (``activity``, ``conversations``, ``members``,
+    ``content``, ``responses``) to a frame already loaded *without filters* and the first
+    instant it covers: a metric whose window (and look-back) it covers is computed from
+    it; any other (manual values, triage metrics, unknown metrics) goes through
+    ``progress.current_values``, which loads what it needs.
+    """
+    from commbook import progress
+    from commbook.metrics.catalog import CATALOG, Inputs
+
+    values: list[float | None] = [None] * len(objectives)
+    slow: list[int] = []
+    for i, o in enumerate(objectives):
+        window = progress.recent_window(o, as_of)
+        lo = hi = None
+        if window is not None:
+            lo = pd.Timestamp(window[0]).tz_localize(tz)
+            hi = pd.Timestamp(window[1] + dt.timedelta(days=1)).tz_localize(tz)
+        if o.metric not in CATALOG:  # "manual", or a metric progress may know
+            slow.append(i)
+        elif lo is None:
+            continue
+        else:
+            metric = CATALOG[o.metric]
+            frames_needed = {
+                ("conversations" if f == "events" and "thread_id" in cols else
+                 "activity" if f == "events" else f): f
+                for f, cols in metric.needs.items()
+            }  # fmt: skip
+            need_from = lo - pd.Timedelta(days=metric.lookback_days)
+            if loaded is None or any(
+                name not in loaded or loaded[name][1] > need_from for name in frames_needed
+            ):
+                slow.append(i)
+                continue
+            inputs = Inputs(**{f: loaded[name][0] for name, f in frames_needed.items()})
+            value = metric.value(inputs, lo, hi, tz)
+            values[i] = None if np.isnan(value) else value
+    if slow:
+        found = progress.current_values([objectives[i] for i in slow], url, as_of)
+        for i, value in zip(slow, found, strict=True):
+            values[i] = value
+    return values
+
+
+def read_events(
+    url: str | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    columns: tuple[str, ...],
+    kinds: list[str] | tuple[str, ...],
+) -> pd.DataFrame:
+    """``frames.load_events`` for large periods: the same columns, rows and dtypes, read
+    from the database cursor directly.
+
+    ``frames`` builds the frame from SQLAlchemy rows, converting each timestamp in Python;
+    on a million events that costs several seconds. Here the driver's raw values go
+    straight to pandas and timestamps are parsed in one vectorised call (SQLite stores
+    them as naive UTC text, PostgreSQL returns aware datetimes).
+    """
+    from sqlalchemy import and_
+
+    from commbook.store import ActivityEvent, Channel
+
+    spec = {name: frames.EVENT_COLUMNS[name] for name in columns}
+    stmt = select(*(expr.label(name) for name, (expr, _) in spec.items())).select_from(
+        ActivityEvent
+    )
+    if "channel" in spec:
+        stmt = stmt.outerjoin(Channel, ActivityEvent.channel_id == Channel.id)
+    stmt = stmt.where(
+        and_(
+            ActivityEvent.occurred_at >= start.to_pydatetime(),
+            ActivityEvent.occurred_at < end.to_pydatetime(),
+            ActivityEvent.kind.in_(list(kinds)),
+        )
+    ).order_by(ActivityEvent.occurred_at, ActivityEvent.id)
+    return _read(url, stmt, spec)
+
+
+def read_members(url: str | None, end: pd.Timestamp, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frames.load_members(url, None, end, columns)`` through the fast reader: members
+    who joined before ``end`` or whose join date is unknown."""
+    from commbook.store import Member
+
+    spec = {name: frames.MEMBER_COLUMNS[name] for name in columns}
+    stmt = (
+        select(*(expr.label(name) for name, (expr, _) in spec.items()))
+        .select_from(Member)
+        .where(or_(Member.joined_at.is_(None), Member.joined_at < end.to_pydatetime()))
+        .order_by(Member.id)
+    )
+    return _read(url, stmt, spec)
+
+
+def _read(url: str | None, stmt: Any, spec: dict[str, tuple[Any, str]]) -> pd.DataFrame:
+    """Run ``stmt`` and build the frame from the driver's raw rows, typed like ``frames``."""
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(stmt).cursor.fetchall()  # raw driver tuples
+    frame = pd.DataFrame.from_records(rows, columns=list(spec), coerce_float=False)
+    for name, (_, kind) in spec.items():
+        if kind == "ts":
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").astype(
+                "datetime64[us, UTC]"
+            )
+        elif kind == "bool":
+            frame[name] = frame[name].astype("boolean")
+        else:
+            frame[name] = frame[name].astype(frames._DTYPES[kind])
+    return frame
+
+
+def _check_channel(channel: str, url: str | None) -> None:
+    from commbook.store import Channel, session_scope
+
+    with session_scope(url) as s:
+        keys = list(s.scalars(select(Channel.key).order_by(Channel.key)))
+    if channel not in keys:
+        raise NotFound(f"unknown channel {channel!r} (known: {', '.join(keys) or 'none'})")
+
+
+def _segments(
+    url: str | None,
+    members: pd.DataFrame,
+    activity: pd.DataFrame,
+    end: pd.Timestamp,
+    wanted: str,
+) -> tuple[dict[str, int], pd.Series, np.ndarray]:
+    """Sizes of the stored segments with a rule at ``end``, each member's first segment,
+    and the member ids of ``wanted``."""
+    from commbook.segments import list_segments, segment_mask, validate_rule
+
+    stored = list_segments(url)
+    names = [s.name for s in stored]
+    if wanted and wanted not in names:
+        raise NotFound(f"unknown segment {wanted!r} (known: {', '.join(names) or 'none'})")
+    at = end - pd.Timedelta(microseconds=1)
+    sizes: dict[str, int] = {}
+    label = pd.Series(pd.NA, index=members.index, dtype="object")
+    chosen = np.array([], dtype="int64")
+    for seg in stored:
+        if not seg.rule:
+            if seg.name == wanted:
+                raise NotFound(f"segment {wanted!r} has no member rule, so it cannot filter")
+            continue
+        mask = segment_mask(validate_rule(seg.rule), members, activity, at)
+        sizes[seg.name] = int(mask.sum())
+        label = label.where(label.notna() | ~mask, seg.name)
+        if seg.name == wanted:
+            chosen = members.loc[mask, "member_id"].to_numpy()
+    by_member = pd.Series(label.to_numpy(), index=members["member_id"].to_numpy()).dropna()
+    return sizes, by_member, chosen
+
+
+def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """Content items scheduled in ``[lo, hi)`` that are not cancelled."""
+    from commbook.store import Channel, ContentItem, get_engine
+
+    stmt = (
+        select(
+            ContentItem.scheduled_at,
+            ContentItem.title,
+            ContentItem.content_type,
+            Channel.key,
+            ContentItem.status,
+            ContentItem.owner,
+            ContentItem.campaign,
+        )
+        .outerjoin(Channel, ContentItem.channel_id == Channel.id)
+        .where(
+            ContentItem.scheduled_at >= lo.to_pydatetime(),
+            ContentItem.scheduled_at < hi.to_pydatetime(),
+            ContentItem.status != "cancelled",
+        )
+        .order_by(ContentItem.scheduled_at, ContentItem.id)
+    )
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(stmt).all()
+    columns = ["scheduled_at", "title", "content_type", "channel", "status", "owner", "campaign"]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    frame["scheduled_at"] = pd.to_datetime(frame["scheduled_at"], utc=True)
+    for column in columns[1:]:
+        frame[column] = frame[column].astype("object")
+    return frame
+
+
+def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """Survey responses submitted in ``[lo, hi)`` with their survey's kind and name."""
+    from commbook.store import Survey, SurveyResponse, get_engine
+
+    stmt = (
+        select(
+            SurveyResponse.submitted_at,
+            SurveyResponse.member_id,
+            SurveyResponse.score,
+            SurveyResponse.comment,
+            Survey.kind,
+            Survey.name,
+        )
+        .join(Survey, SurveyResponse.survey_id == Survey.id)
+        .where(
+            SurveyResponse.submitted_at >= lo.to_pydatetime(),
+            SurveyResponse.submitted_at < hi.to_pydatetime(),
+        )
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    )
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(stmt).all()
+    columns = ["submitted_at", "member_id", "score", "comment", "survey_kind", "survey"]
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+    frame["member_id"] = frame["member_id"].astype("Int64")
+    frame["score"] = frame["score"].astype("float64")
+    for column in ("comment", "survey_kind", "survey"):
+        frame[column] = frame[column].astype("object")
+    return frame
+
+
+def _triage(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """Triage items received before ``hi`` that were still open at ``lo`` or later."""
+    from commbook.store import Channel, TriageItem, get_engine
+
+    stmt = (
+        select(
+            TriageItem.id,
+            TriageItem.category,
+            TriageItem.urgency,
+            TriageItem.status,
+            Channel.key,
+            TriageItem.member_id,
+            TriageItem.received_at,
+            TriageItem.first_response_at,
+            TriageItem.resolved_at,
+            TriageItem.escalation_level,
+            TriageItem.closed_loop,
+        )
+        .outerjoin(Channel, TriageItem.channel_id == Channel.id)
+        .where(
+            TriageItem.received_at < hi.to_pydatetime(),
+            or_(TriageItem.resolved_at.is_(None), TriageItem.resolved_at >= lo.to_pydatetime()),
+        )
+        .order_by(TriageItem.received_at, TriageItem.id)
+    )
+    with get_engine(url).connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=list(TRIAGE_COLUMNS))
+    for column in ("received_at", "first_response_at", "resolved_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    frame["member_id"] = frame["member_id"].astype("Int64")
+    frame["closed_loop"] = frame["closed_loop"].astype("boolean")
+    for column in ("category", "urgency", "status", "channel", "escalation_level"):
+        frame[column] = frame[column].astype("object")
+    return frame
