@@ -174,3 +174,13 @@ def test_recommendations_never_claim_without_enough_data_or_a_clear_difference()
     )
     with pytest.raises(ValidationError, match="metric"):
         metrics.rank(same, metric="bounce_rate")
+
+
+def test_type_label_writes_acronyms_and_plurals_as_people_do() -> None:
+    from commbook.metrics.content import type_label
+
+    assert type_label("ama", plural=True, capital=True) == "AMAs"
+    assert type_label("ama") == "AMA"
+    assert type_label("poll", plural=True) == "polls"
+    assert type_label("newsletter", capital=True) == "Newsletter"
+    assert type_label("story", plural=True) == "stories"

@@ -39,6 +39,25 @@ DERIVED = ("weekday", "hour")
 Segments = Mapping[object, str] | pd.Series
 
 
+#: Content types whose name is an acronym, written as people write them.
+_ACRONYMS = {"ama": "AMA", "faq": "FAQ", "qa": "Q&A"}
+
+
+def type_label(content_type: str, *, plural: bool = False, capital: bool = False) -> str:
+    """A content type as prose: ``"ama"`` → ``"AMA"`` / ``"AMAs"``, ``"poll"`` → ``"polls"``."""
+    word = _ACRONYMS.get(content_type.lower(), content_type)
+    if plural:
+        if word.isupper():
+            word += "s"
+        elif word.endswith(("s", "x", "ch", "sh")):
+            word += "es"
+        elif word.endswith("y") and word[-2:-1] not in "aeiou":
+            word = word[:-1] + "ies"
+        else:
+            word += "s"
+    return word[:1].upper() + word[1:] if capital else word
+
+
 def engagement_items(content: pd.DataFrame) -> pd.DataFrame:
     """``content`` with three columns added: ``interactions``, ``audience`` and
     ``engagement_rate`` (floats; see the module docstring)."""

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from commbook.errors import ValidationError
-from commbook.metrics.content import Segments, engagement_items, group_columns
+from commbook.metrics.content import Segments, engagement_items, group_columns, type_label
 
 #: Per-item values that can be ranked, with the noun used in sentences.
 RANKABLE: dict[str, str] = {
@@ -247,18 +247,10 @@ def _welch_z(a: pd.Series, b: pd.Series) -> float:
     return diff / se
 
 
-def _plural(word: str) -> str:
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
-
-
 def _describe(row: pd.Series, names: tuple[str, ...]) -> str:
     """A group as a plural noun phrase: "polls", "items on forum published Tue 18:00"."""
     if names == ("content_type",):
-        return _plural(str(row["content_type"]))
+        return type_label(str(row["content_type"]), plural=True)
     subject = f"{row['content_type']} items" if "content_type" in names else "items"
     parts, when = [], []
     for name in names:

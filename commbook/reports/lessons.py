@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from commbook.metrics.content import type_label
+
 #: A change smaller than this share of the previous value is "about the same".
 CHANGE_THRESHOLD = 0.10
 #: Below this share of items within SLA, the queue needs attention.
@@ -203,10 +205,10 @@ def weakest_content_rule(ranking: pd.DataFrame) -> Lesson | None:
         return None
     if worst["estimate"] >= 0.5 * best["estimate"]:
         return None
-    name, top = str(worst.iloc[0]), str(best.iloc[0])
+    name, top = type_label(str(worst.iloc[0])), type_label(str(best.iloc[0]))
     return Lesson(
         "Content",
-        f"{name.capitalize()} content engages least: {worst['estimate']:.1%} per item "
+        f"{name[:1].upper() + name[1:]} content engages least: {worst['estimate']:.1%} per item "
         f"against {best['estimate']:.1%} for {top}.",
         f"Rethink {name} content: shorter formats, a question to answer, or fewer of them.",
         f"Estimated engagement rate, {int(worst['items'])} vs {int(best['items'])} items.",
