@@ -213,6 +213,9 @@ def _load_inputs(windows: Iterable[tuple[Any, dt.date, dt.date]], url: str | Non
         loaded["content"] = frames.load_content(url, first, end, columns=cols)
     if "responses" in columns:
         loaded["responses"] = load_responses(url, first, end, tz)
+    if "triage" in columns:
+        cols = [c for c in frames.TRIAGE_COLUMNS if c in columns["triage"]]
+        loaded["triage"] = frames.load_triage(url, first, end, columns=cols)
     return Inputs(**loaded)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import re
@@ -328,3 +329,65 @@ def test_load_if_empty_migrates_a_new_store_and_loads(
     result = CliRunner().invoke(main, ["samples", "load", str(small), "--if-empty"])
     assert result.exit_code == 0, result.output
     assert _row_counts(url)["members"] == SMALL.members
+
+
+# --- the sample objectives, judged for real -------------------------------------------------
+
+#: What the committed set shows on its last day (data/samples/README.md, objectives.csv).
+SAMPLE_STATUSES = {
+    "Grow weekly active members": "at_risk",
+    "Cut triage first response time": "off_track",
+    "Raise NPS": "achieved",
+    "Close the loop with members": "on_track",
+}
+
+
+@pytest.fixture(scope="module")
+def committed_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    from commbook.samples import load_samples
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('committed') / 'samples.db'}"
+    load_samples(COMMITTED, url, actor="tester")
+    return url
+
+
+def test_sample_objectives_track_catalog_metrics_with_a_mix_of_statuses(
+    committed_store: str, monkeypatch: pytest.MonkeyPatch
+):
+    from commbook import planning, progress
+    from commbook.metrics.catalog import CATALOG
+
+    monkeypatch.setenv("COMMBOOK_TIMEZONE", "UTC")
+    objectives = planning.list_objectives(committed_store)
+    assert [o.metric for o in objectives if o.metric not in CATALOG] == []
+    as_of = progress.data_as_of(committed_store)
+    assert as_of == dt.date(2026, 10, 31)  # what the apps judge on
+    values = progress.current_values(objectives, committed_store, as_of)
+    judged = {
+        o.title: progress.objective_progress(o, value, as_of)
+        for o, value in zip(objectives, values, strict=True)
+    }
+    assert {title: p.status for title, p in judged.items()} == SAMPLE_STATUSES
+    assert len({p.status for p in judged.values()}) == 4
+    # believable numbers: none is far beyond its target or without a value
+    assert all(p.value is not None and p.percent < 150 for p in judged.values())
+
+
+def test_sample_baselines_are_the_catalog_on_the_first_month(committed_store: str):
+    from commbook import frames, planning, progress
+    from commbook.metrics.catalog import ACTIVITY_COLUMNS, CATALOG, Inputs
+
+    url = committed_store
+    first, end = dt.date(2025, 10, 1), dt.date(2026, 11, 1)
+    inputs = Inputs(
+        events=frames.load_events(url, columns=list(ACTIVITY_COLUMNS)),
+        triage=frames.load_triage(url),
+        responses=progress.load_responses(url, first, end, dt.UTC),
+    )
+    for o in planning.list_objectives(url):
+        assert o.start_date.day == 1
+        month_end = (o.start_date + dt.timedelta(days=31)).replace(day=1)
+        measured = CATALOG[o.metric].value(inputs, o.start_date, month_end, "UTC")
+        decimals = 1 if o.unit == "hours" else 0
+        assert float(o.baseline) == round(measured, decimals), o.title
+        assert o.due_date == dt.date(2026, 12, 31)

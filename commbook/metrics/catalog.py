@@ -8,6 +8,11 @@ compute them with :meth:`CatalogMetric.value`.
 
 Rates are expressed in **percent** here (unit ``%``, 0–100) because objectives are typed
 by people ("raise the answered rate to 80 %"); the underlying functions return fractions.
+
+Triage metrics (``closed_loop_rate``, ``triage_first_response_hours``,
+``sla_first_response_within``) read the ``triage`` frame and measure the window the way
+the stakeholder report's workflow section does: items received in the window, judged as of
+its end; the closed loop over items resolved in it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -28,6 +34,9 @@ from commbook.metrics.conversations import conversation_summary, threads
 from commbook.metrics.growth import churned_members, net_growth
 from commbook.metrics.members import member_count, new_members
 from commbook.metrics.participation import contribution_rate, repeat_participation
+
+if TYPE_CHECKING:
+    from commbook.triage.sla import SLAPolicy
 
 HIGHER = "higher is better"
 LOWER = "lower is better"
@@ -51,12 +60,17 @@ class Inputs:
 
     ``responses``: survey responses with ``submitted_at`` (aware) and ``score``, and
     optionally ``survey_kind`` (only ``nps`` rows count for the NPS).
+    ``triage``: triage items (``commbook.frames.load_triage``; columns as in
+    ``commbook.metrics.workflow``). ``sla``: the SLA targets for the triage metrics
+    (``None``: ``config/sla.yml``, read when a metric needs it).
     """
 
     events: pd.DataFrame | None = None
     members: pd.DataFrame | None = None
     content: pd.DataFrame | None = None
     responses: pd.DataFrame | None = None
+    triage: pd.DataFrame | None = None
+    sla: SLAPolicy | None = None
 
 
 Compute = Callable[[Inputs, pd.Timestamp, pd.Timestamp, dt.tzinfo], float]
@@ -141,11 +155,38 @@ def _nps(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> f
     return nps(responses.loc[mask, "score"].dropna()).score
 
 
+def _triage_times(key: str) -> Compute:
+    """``workflow.response_times`` over the items received in the window, as of its end."""
+
+    def compute(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
+        from commbook.metrics.workflow import TIMES, response_times
+        from commbook.triage.sla import load_sla
+
+        items = inputs.triage
+        require(items, TIMES, name="triage")
+        received = items[in_window(items["received_at"], lo, hi)]
+        times = response_times(received, hi, inputs.sla or load_sla())
+        value = float(times.loc[times["category"] == "all", key].iloc[0])
+        return _percent(value) if key.endswith("within_sla") else value
+
+    return compute
+
+
+def _closed_loop(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
+    from commbook.metrics.workflow import closed_loop_rate
+
+    items = inputs.triage
+    require(items, {"resolved_at": TIMESTAMP}, name="triage")
+    return _percent(closed_loop_rate(items[in_window(items["resolved_at"], lo, hi)]))
+
+
 _ACT = {"events": ACTIVITY_COLUMNS}
 _CONV = {"events": CONVERSATION_COLUMNS}
 _MEMBERS = {"members": ("joined_at", "left_at")}
 _CONTENT = {"content": ("published_at", "reach", "views", "likes", "comments", "shares")}
 _TRAILING = MAU_DAYS - 1
+_TRIAGE_TIMES = {"triage": ("category", "urgency", "received_at", "first_response_at",
+                            "resolved_at")}  # fmt: skip
 
 CATALOG: dict[str, CatalogMetric] = {
     m.key: m
@@ -257,6 +298,26 @@ CATALOG: dict[str, CatalogMetric] = {
             "% promoters (9-10) minus % detractors (0-6) in NPS surveys.",
             HIGHER, _nps, {"responses": ("submitted_at", "score", "survey_kind")},
             minimum=-100, maximum=100,
+        ),
+        CatalogMetric(
+            "triage_first_response_hours", "Triage first response time (median)", "hours",
+            "Median time from a triage item arriving to the team's first response (or its "
+            "resolution), over items received in the period, as of its end.",
+            LOWER, _triage_times("first_response_median_h"), _TRIAGE_TIMES, minimum=0,
+        ),
+        CatalogMetric(
+            "sla_first_response_within", "First responses within SLA", "%",
+            "Share of triage items received in the period whose first response met its "
+            "SLA target (config/sla.yml); items still inside their target at the end of the "
+            "period are not counted.",
+            HIGHER, _triage_times("first_response_within_sla"), _TRIAGE_TIMES,
+            minimum=0, maximum=100,
+        ),
+        CatalogMetric(
+            "closed_loop_rate", "Closed-loop rate", "%",
+            "Share of triage items resolved in the period whose member was told the outcome.",
+            HIGHER, _closed_loop, {"triage": ("resolved_at", "closed_loop")},
+            minimum=0, maximum=100,
         ),
     )
 }  # fmt: skip

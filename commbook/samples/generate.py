@@ -23,7 +23,7 @@ from commbook.samples.calendar import Period, iso
 from commbook.samples.content import content_rows, make_content
 from commbook.samples.feedback import make_feedback, response_rows
 from commbook.samples.members import Members, make_members, member_rows
-from commbook.samples.planning import SEGMENTS, make_objectives, week_codes, weekly_active
+from commbook.samples.planning import SEGMENTS, activity_span, make_objectives, sample_inputs
 from commbook.samples.text import BODY_POOL, TITLE_POOL
 from commbook.samples.triage import make_triage, triage_rows
 from commbook.samples.writer import CsvWriter, open_text, write_csv, write_json, write_records
@@ -112,16 +112,14 @@ def generate_samples(
 
     name = "events.csv.gz" if spec.compress else "events.csv"
     (out / ("events.csv" if spec.compress else "events.csv.gz")).unlink(missing_ok=True)
-    codes = []
+    lo, hi = activity_span(period)
+    kept: list[dict[str, np.ndarray]] = []  # the events the objectives' baselines need
     with open_text(out / name) as stream:
         writer = CsvWriter(stream, EVENT_HEADER)
         for batch in _months(gen, items, period):
-            active = ACTIVE[batch.cols["kind"]]
-            codes.append(
-                week_codes(
-                    batch.cols["t"][active], batch.cols["member"][active], len(members), period
-                )
-            )
+            t, kind, member = batch.cols["t"], batch.cols["kind"], batch.cols["member"]
+            keep = ACTIVE[kind] & (member >= 0) & (t >= lo) & (t < hi)
+            kept.append({"t": t[keep], "kind": kind[keep], "member": member[keep]})
             writer.write(_event_rows(batch, members, items))
             say(f"events: {writer.rows:,} rows written")
     result.rows[name] = writer.rows
@@ -133,10 +131,10 @@ def generate_samples(
     result.rows["responses.csv"] = write_csv(
         out / "responses.csv", response_rows(responses, members.ids)
     )
-    first_wave = responses["score"][responses["survey"] == "nps1"].astype(float)
-    wau = weekly_active(np.concatenate(codes), len(members))
+    events = {k: np.concatenate([batch[k] for batch in kept]) for k in ("t", "kind", "member")}
+    inputs = sample_inputs(events, triage, responses, surveys)
     owners = [str(x) for x in members.names[members.staff]]
-    objectives = make_objectives(period, wau, triage, first_wave, owners)
+    objectives = make_objectives(period, inputs, owners)
     result.rows["objectives.csv"] = write_records(out / "objectives.csv", objectives)
     result.rows["segments.json"] = write_json(out / "segments.json", SEGMENTS)
     result.seconds = time.perf_counter() - started
