@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from commbook.errors import ConflictError, NotFound, ValidationError
 from commbook.store import Objective, session_scope
+from commbook.store.records import Records, assign_changed, require_version
+from commbook.validation import InvalidValues, choice, validate
 
 
 @dataclass(frozen=True)
@@ -103,25 +101,13 @@ CONFLICT_MESSAGE = (
     "Someone else changed this objective since you opened it. "
     "Reload to see their version, then apply your changes again."
 )
+_RECORDS = Records(Objective, "Objective", CONFLICT_MESSAGE)
+#: A module function, so a test can slip a concurrent save in between check and write.
+_get_for_change = _RECORDS.for_change
 
 
-class InvalidObjective(ValidationError):
-    """The values of an objective form break one or more rules.
-
-    ``problems`` holds one ``ValidationError`` per field (form order); the exception's own
-    message and ``field`` are the first problem's.
-    """
-
-    def __init__(self, problems: list[ValidationError]) -> None:
-        self.problems = problems
-        super().__init__(problems[0].reason, field=problems[0].field)
-
-
-def _choice(value: str, choices: dict[str, str], what: str) -> str:
-    if value not in choices:
-        listed = ", ".join(choices.values())
-        raise ValueError(f"{what} must be one of: {listed}")
-    return value
+class InvalidObjective(InvalidValues):
+    """The values of an objective form break one or more rules (``problems``, form order)."""
 
 
 class ObjectiveInput(BaseModel):
@@ -156,17 +142,17 @@ class ObjectiveInput(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known_metric(cls, value: str) -> str:
-        return _choice(value, {k: m.label for k, m in METRICS.items()}, "Metric")
+        return choice(value, {k: m.label for k, m in METRICS.items()}, "Metric")
 
     @field_validator("direction")
     @classmethod
     def _known_direction(cls, value: str) -> str:
-        return _choice(value, DIRECTIONS, "Direction")
+        return choice(value, DIRECTIONS, "Direction")
 
     @field_validator("status")
     @classmethod
     def _known_status(cls, value: str) -> str:
-        return _choice(value, STATUSES, "Status")
+        return choice(value, STATUSES, "Status")
 
     @field_validator("baseline", "target", "current_value")
     @classmethod
@@ -230,36 +216,9 @@ _TYPE_MESSAGES = {
 }
 
 
-def _plain_message(error: Any, field: str) -> str:
-    """A sentence a community manager understands, from one pydantic error."""
-    label = FIELDS.get(field, field)
-    kind = error["type"]
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if kind == "missing" or error.get("input") in (None, ""):
-        return f"{label} is required"
-    if kind == "string_too_long":
-        return f"{label} must be at most {error['ctx']['max_length']} characters"
-    if kind == "extra_forbidden":
-        return f"Unknown field '{field}'"
-    for prefix, message in _TYPE_MESSAGES.items():
-        if kind.startswith(prefix):
-            return message.format(label=label)
-    return f"{label}: {error['msg']}"
-
-
 def validate_objective(data: dict[str, Any]) -> ObjectiveInput:
     """Check a form's values; raise ``InvalidObjective`` listing every problem."""
-    try:
-        return ObjectiveInput.model_validate(data)
-    except pydantic.ValidationError as exc:
-        problems: dict[str, ValidationError] = {}
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else ""
-            problems.setdefault(field, ValidationError(_plain_message(error, field), field=field))
-        order = {name: i for i, name in enumerate(FIELDS)}
-        ranked = sorted(problems.values(), key=lambda p: order.get(p.field or "", len(order)))
-        raise InvalidObjective(ranked) from None
+    return validate(ObjectiveInput, data, InvalidObjective, FIELDS, _TYPE_MESSAGES)
 
 
 def blank_objective(today: dt.date | None = None) -> dict[str, Any]:
@@ -302,17 +261,14 @@ def save_objective(
     ``actor`` is recorded in the audit log (default: the configured user).
     """
     values = validate_objective(data).model_dump()
-    if id is not None and version is None:
-        raise TypeError("save_objective: updating needs the version that was loaded")
-    with _conflicts_explained(), session_scope(url, actor=actor) as session:
+    require_version(id, version, "save_objective")
+    with _RECORDS.changing(url, actor) as session:
         if id is None:
             objective = Objective(**values)
             session.add(objective)
         else:
             objective = _get_for_change(session, id, version)
-            for name, value in values.items():
-                if getattr(objective, name) != value:
-                    setattr(objective, name, value)
+            assign_changed(objective, values)
         session.flush()
     return objective
 
@@ -326,35 +282,11 @@ def list_objectives(url: str | None = None) -> list[Objective]:
 
 def get_objective(id: int, url: str | None = None) -> Objective:
     """Objective ``id`` as stored now; ``NotFound`` if there is none."""
-    with session_scope(url) as session:
-        objective = session.get(Objective, id)
-        if objective is None:
-            raise NotFound(f"Objective {id} does not exist (it may have been deleted)")
-        return objective
+    return _RECORDS.get(id, url)
 
 
 def delete_objective(
     id: int, version: int, url: str | None = None, actor: str | None = None
 ) -> None:
     """Delete objective ``id`` if it is still at the ``version`` the user saw."""
-    with _conflicts_explained(), session_scope(url, actor=actor) as session:
-        session.delete(_get_for_change(session, id, version))
-        session.flush()
-
-
-@contextmanager
-def _conflicts_explained() -> Iterator[None]:
-    """Word every lost race (ours or the store's version check) the same way."""
-    try:
-        yield
-    except ConflictError as exc:
-        raise ConflictError(CONFLICT_MESSAGE) from exc
-
-
-def _get_for_change(session: Session, id: int, version: int | None) -> Objective:
-    objective = session.get(Objective, id)
-    if objective is None:
-        raise NotFound(f"Objective {id} no longer exists: someone else deleted it")
-    if objective.version != version:
-        raise ConflictError(CONFLICT_MESSAGE)
-    return objective
+    _RECORDS.delete(id, version, url, actor)

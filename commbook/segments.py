@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +30,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from commbook.errors import ConflictError, NotFound, ValidationError
+from commbook.errors import ValidationError
 from commbook.store import AudienceSegment, session_scope
+from commbook.store.records import Records, assign_changed, require_version
+from commbook.validation import InvalidValues, validate
 
 AGE_BANDS: tuple[str, ...] = ("18-24", "25-34", "35-44", "45-54", "55+")
 ROLES: dict[str, str] = {"member": "Member", "moderator": "Moderator", "staff": "Staff"}
@@ -76,16 +77,14 @@ CONFLICT_MESSAGE = (
     "Reload to see their version, then apply your changes again."
 )
 
+_RECORDS = Records(AudienceSegment, "Segment", CONFLICT_MESSAGE)
+
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
-class InvalidSegment(ValidationError):
+class InvalidSegment(InvalidValues):
     """A segment's values break one or more rules; ``problems`` has one error per field."""
-
-    def __init__(self, problems: list[ValidationError]) -> None:
-        self.problems = problems
-        super().__init__(problems[0].reason, field=problems[0].field)
 
 
 def _split(value: Any) -> Any:
@@ -133,7 +132,39 @@ class _Part(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
 
-class Demographics(_Part):
+_ATTRIBUTES = ("age_bands", "regions", "countries", "languages", "roles")
+
+
+class _Attributes(_Part):
+    """The checks of the member attribute lists, shared by ``Demographics`` and the rule."""
+
+    @field_validator(*_ATTRIBUTES, mode="before", check_fields=False)
+    @classmethod
+    def _lists(cls, v: Any) -> Any:
+        return _split(v)
+
+    @field_validator("age_bands", check_fields=False)
+    @classmethod
+    def _bands(cls, v: list[str]) -> list[str]:
+        return _one_of(v, AGE_BANDS, "Age bands")
+
+    @field_validator("roles", check_fields=False)
+    @classmethod
+    def _roles(cls, v: list[str]) -> list[str]:
+        return _one_of(v, ROLES, "Roles")
+
+    @field_validator("languages", check_fields=False)
+    @classmethod
+    def _langs(cls, v: list[str]) -> list[str]:
+        return _languages(v, "Languages")
+
+    @field_validator("countries", check_fields=False)
+    @classmethod
+    def _ctry(cls, v: list[str]) -> list[str]:
+        return _countries(v, "Countries")
+
+
+class Demographics(_Attributes):
     """Who they are. Every list is optional; empty means "any"."""
 
     age_bands: list[str] = []
@@ -141,31 +172,6 @@ class Demographics(_Part):
     countries: list[str] = []
     languages: list[str] = []
     roles: list[str] = []
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _lists(cls, v: Any) -> Any:
-        return _split(v)
-
-    @field_validator("age_bands")
-    @classmethod
-    def _bands(cls, v: list[str]) -> list[str]:
-        return _one_of(v, AGE_BANDS, "Age bands")
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, v: list[str]) -> list[str]:
-        return _one_of(v, ROLES, "Roles")
-
-    @field_validator("languages")
-    @classmethod
-    def _langs(cls, v: list[str]) -> list[str]:
-        return _languages(v, "Languages")
-
-    @field_validator("countries")
-    @classmethod
-    def _ctry(cls, v: list[str]) -> list[str]:
-        return _countries(v, "Countries")
 
 
 class Preferences(_Part):
@@ -208,7 +214,7 @@ class Behaviours(_Part):
 Days = pydantic.conint(ge=1, le=MAX_DAYS)
 
 
-class SegmentRule(_Part):
+class SegmentRule(_Attributes):
     """Which members belong to the segment, as data (all conditions must hold).
 
     Empty lists and ``None`` mean "no condition". ``active_within_days``: at least one
@@ -228,11 +234,6 @@ class SegmentRule(_Part):
     tenure_min_days: pydantic.conint(ge=0, le=36_500) | None = None  # type: ignore[valid-type]
     tenure_max_days: pydantic.conint(ge=1, le=36_500) | None = None  # type: ignore[valid-type]
 
-    @field_validator("regions", "countries", "languages", "age_bands", "roles", mode="before")
-    @classmethod
-    def _lists(cls, v: Any) -> Any:
-        return _split(v)
-
     @field_validator(
         "active_within_days",
         "min_posts",
@@ -244,26 +245,6 @@ class SegmentRule(_Part):
     @classmethod
     def _blank_number(cls, v: Any) -> Any:
         return _no_blank(v)
-
-    @field_validator("age_bands")
-    @classmethod
-    def _bands(cls, v: list[str]) -> list[str]:
-        return _one_of(v, AGE_BANDS, "Age bands")
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, v: list[str]) -> list[str]:
-        return _one_of(v, ROLES, "Roles")
-
-    @field_validator("languages")
-    @classmethod
-    def _langs(cls, v: list[str]) -> list[str]:
-        return _languages(v, "Languages")
-
-    @field_validator("countries")
-    @classmethod
-    def _ctry(cls, v: list[str]) -> list[str]:
-        return _countries(v, "Countries")
 
     @field_validator("posts_within_days")
     @classmethod
@@ -368,40 +349,27 @@ class SegmentInput(_Part):
         }
 
 
-def _message(error: Any, path: str) -> str:
-    label = FIELDS.get(path, path)
-    kind = error["type"]
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if kind == "missing":
-        return f"{label} is required"
-    if kind == "string_too_long":
-        return f"{label} must be at most {error['ctx']['max_length']} characters"
-    if kind == "extra_forbidden":
-        return f"Unknown field '{path}'"
-    if kind.startswith("int") or kind == "finite_number":
-        return f"{label} must be a whole number"
-    if kind == "greater_than_equal":
-        return f"{label} must be at least {error['ctx']['ge']}"
-    if kind == "less_than_equal":
-        return f"{label} must be at most {error['ctx']['le']:,}"
-    if kind in {"list_type", "string_type", "dict_type", "model_type"}:
-        return f"{label} has the wrong type ({error['msg'].lower()})"
-    return f"{label}: {error['msg']}"
+_WRONG_TYPE = "{label} has the wrong type ({msg})"
+_TYPE_MESSAGES = {
+    "int": "{label} must be a whole number",
+    "finite_number": "{label} must be a whole number",
+    "greater_than_equal": "{label} must be at least {ge}",
+    "less_than_equal": "{label} must be at most {le:,}",
+    "list_type": _WRONG_TYPE,
+    "string_type": _WRONG_TYPE,
+    "dict_type": _WRONG_TYPE,
+    "model_type": _WRONG_TYPE,
+}
 
 
 def validate_segment(data: dict[str, Any]) -> SegmentInput:
-    """Check a segment's values; raise ``InvalidSegment`` listing every problem (form order)."""
-    try:
-        return SegmentInput.model_validate(data)
-    except pydantic.ValidationError as exc:
-        problems: dict[str, ValidationError] = {}
-        for error in exc.errors():
-            path = ".".join(str(p) for p in error["loc"] if not isinstance(p, int))
-            problems.setdefault(path, ValidationError(_message(error, path), field=path))
-        order = {name: i for i, name in enumerate(FIELDS)}
-        ranked = sorted(problems.values(), key=lambda p: order.get(p.field or "", len(order)))
-        raise InvalidSegment(ranked) from None
+    """Check a segment's values; raise ``InvalidSegment`` listing every problem (form order).
+
+    Fields are dotted paths (``rule.min_posts``); an empty box is "not set", not missing.
+    """
+    return validate(
+        SegmentInput, data, InvalidSegment, FIELDS, _TYPE_MESSAGES, blank_is_missing=False
+    )
 
 
 def validate_rule(data: dict[str, Any] | None) -> SegmentRule | None:
@@ -455,19 +423,16 @@ def save_segment(
     ``ConflictError``; ``NotFound`` if the segment was deleted meanwhile.
     """
     values = validate_segment(data).stored()
-    if id is not None and version is None:
-        raise TypeError("save_segment: updating needs the version that was loaded")
+    require_version(id, version, "save_segment")
     try:
-        with _conflicts_explained(), session_scope(url, actor=actor) as session:
+        with _RECORDS.changing(url, actor) as session:
             _check_unique(session, values["name"], id)
             if id is None:
                 segment = AudienceSegment(**values)
                 session.add(segment)
             else:
-                segment = _get_for_change(session, id, version)
-                for name, value in values.items():
-                    if getattr(segment, name) != value:
-                        setattr(segment, name, value)
+                segment = _RECORDS.for_change(session, id, version)
+                assign_changed(segment, values)
             session.flush()
     except IntegrityError:  # a segment of that name was saved in between
         raise _name_taken(values["name"]) from None
@@ -497,35 +462,12 @@ def list_segments(url: str | None = None) -> list[AudienceSegment]:
 
 def get_segment(id: int, url: str | None = None) -> AudienceSegment:
     """Segment ``id`` as stored now; ``NotFound`` if there is none."""
-    with session_scope(url) as session:
-        segment = session.get(AudienceSegment, id)
-        if segment is None:
-            raise NotFound(f"Segment {id} does not exist (it may have been deleted)")
-        return segment
+    return _RECORDS.get(id, url)
 
 
 def delete_segment(id: int, version: int, url: str | None = None, actor: str | None = None) -> None:
     """Delete segment ``id`` if it is still at the ``version`` the user saw."""
-    with _conflicts_explained(), session_scope(url, actor=actor) as session:
-        session.delete(_get_for_change(session, id, version))
-        session.flush()
-
-
-@contextmanager
-def _conflicts_explained() -> Iterator[None]:
-    try:
-        yield
-    except ConflictError as exc:
-        raise ConflictError(CONFLICT_MESSAGE) from exc
-
-
-def _get_for_change(session: Session, id: int, version: int | None) -> AudienceSegment:
-    segment = session.get(AudienceSegment, id)
-    if segment is None:
-        raise NotFound(f"Segment {id} no longer exists: someone else deleted it")
-    if segment.version != version:
-        raise ConflictError(CONFLICT_MESSAGE)
-    return segment
+    _RECORDS.delete(id, version, url, actor)
 
 
 # --- sizing (pure) ------------------------------------------------------------------------

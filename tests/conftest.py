@@ -172,6 +172,19 @@ def browser_contexts(chromium):
         pytest.fail(f"the app requested non-loopback URLs (it must work offline): {external}")
 
 
+@pytest.fixture(scope="module")
+def server(store):
+    """A Voilà server for the test module, on the module's own ``store`` fixture.
+
+    ``store`` is a ``voila_harness.Store`` each browser module defines; a module that needs
+    a different environment defines its own ``server``.
+    """
+    from voila_harness import voila_server
+
+    with voila_server(env=store.env) as base_url:
+        yield base_url
+
+
 @pytest.fixture
 def app_page(browser_contexts):
     """A page in a fresh context whose requests must all stay on loopback."""

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from voila_harness import ROOT, Store, new_store, open_app, open_apps, voila_server
+from voila_harness import ROOT, Store, new_store, open_app, open_apps
 
 from commbook import progress, segments
 from commbook.samples import load_samples
@@ -30,12 +29,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = new_store(tmp_path_factory.mktemp("audience-app"))
     load_samples(ROOT / "data" / "samples", store.url, actor="samples")
     return store
-
-
-@pytest.fixture(scope="module")
-def server(store: Store) -> Iterator[str]:
-    with voila_server(env=store.env) as base_url:
-        yield base_url
 
 
 def _tab(page: Page, title: str) -> None:

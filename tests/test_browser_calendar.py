@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import icalendar
 import pytest
 from playwright.sync_api import Page, expect
-from voila_harness import ROOT, Store, new_store, open_app, voila_server
+from voila_harness import ROOT, Store, new_store, open_app
 
 from commbook import calendar as cal
 from commbook.calendar import service
@@ -35,12 +34,6 @@ def _day(n: int) -> dt.date:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return new_store(tmp_path_factory.mktemp("calendar-app"))
-
-
-@pytest.fixture(scope="module")
-def server(store: Store) -> Iterator[str]:
-    with voila_server(env=store.env) as base_url:
-        yield base_url
 
 
 def _seed(store: Store, title: str, **changes: object) -> cal.ItemInput:

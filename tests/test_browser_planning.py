@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from voila_harness import ROOT, Store, new_store, open_app, open_apps, voila_server
+from voila_harness import ROOT, Store, new_store, open_app, open_apps
 
 from commbook import planning
 from commbook.store import AuditEntry, session_scope
@@ -28,12 +27,6 @@ SCREENSHOT = ROOT / "docs" / "img" / "planning-objectives.png"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return new_store(tmp_path_factory.mktemp("planning-app"))
-
-
-@pytest.fixture(scope="module")
-def server(store: Store) -> Iterator[str]:
-    with voila_server(env=store.env) as base_url:
-        yield base_url
 
 
 def _seed(store: Store, title: str, **changes: object) -> planning.Objective:

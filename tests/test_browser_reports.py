@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
-from voila_harness import ROOT, Store, new_store, open_app, voila_server
+from voila_harness import ROOT, Store, new_store, open_app
 
 from commbook.store import ActivityEvent, Channel, Member, ReportRun, session_scope
 
@@ -145,12 +144,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     _seed_history(made.url)
     _seed_report(folder / "reports")
     return made
-
-
-@pytest.fixture(scope="module")
-def server(store: Store) -> Iterator[str]:
-    with voila_server(env=store.env) as base_url:
-        yield base_url
 
 
 def _runs(store: Store) -> int:

@@ -19,10 +19,11 @@ from commbook.calendar import ics, model, recurrence, service, warnings
 from commbook.calendar.csvio import to_csv_bytes
 from commbook.calendar.model import Occurrence
 from commbook.config import get_settings
-from commbook.errors import CommbookError, ConflictError, NotFound, ValidationError
+from commbook.errors import ConflictError, NotFound, ValidationError
 from commbook.store import ContentItem
 from commbook.widgets import calendar_views as views
-from commbook.widgets.theme import Field, alert, card, row
+from commbook.widgets.forms import RecordCalls, RecordForm
+from commbook.widgets.theme import Field, button, card, row
 
 CSS = """
 .cb-calendar .cb-cal-month, .cb-calendar .cb-cal-week { width: 100%; border-collapse: collapse;
@@ -108,10 +109,7 @@ def _options(choices: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _button(text: str, css: str, icon: str = "", style: str = "") -> w.Button:
-    button = w.Button(description=text, icon=icon, button_style=style)
-    button.layout.width = "auto"
-    button.add_class(css)
-    return button
+    return button(text, css, icon, style, min_width="")
 
 
 def _data_link(data: bytes, name: str, mime: str, css: str) -> str:
@@ -123,13 +121,19 @@ def _data_link(data: bytes, name: str, mime: str, css: str) -> str:
     )
 
 
-class CalendarTab:
+class CalendarTab(RecordForm):
     """The content calendar. ``CalendarTab(url).widget`` is what to display.
 
     ``url``: the store (default: the configured one); ``actor``: who is recorded in the
     audit log; ``today``: the day the views open on (default: today in the team's timezone);
     ``rules``: warning thresholds.
     """
+
+    calls = RecordCalls(
+        service.get_item, service.save_item, service.delete_item, service.item_values
+    )
+    new_heading = "New calendar item"
+    button_min_width = ""
 
     def __init__(
         self,
@@ -148,11 +152,8 @@ class CalendarTab:
         self.view = "month"
         self.anchor = self.today
         self.page = 0
-        self.item_id: int | None = None
-        self.version: int | None = None
         self.opened: Occurrence | None = None  # the occurrence picked (for moves)
         self.visible: list[Occurrence] = []
-        self._loading = False
         self._build()
         self.refresh_choices()
         self.new()
@@ -328,31 +329,9 @@ class CalendarTab:
         }
         self.fields["repeat"].widget.observe(self._repeat_changed, "value")
         f = {name: field.box for name, field in self.fields.items()}
-        self.heading = w.HTML()
-        self.stamp = w.HTML()
-        self.stamp.add_class("cb-muted")
-        self.message = w.HTML(layout=w.Layout(display="none"))
-        self.message.add_class("cb-calendar-message")
-        self.reload_button = _button("Reload", "cb-calendar-reload", "rotate-right", "warning")
-        self.reload_button.on_click(self.reload)
-        self.reload_button.layout.align_self = "flex-start"
-        self.message_area = w.VBox([self.message], layout=w.Layout(grid_gap="6px"))
-
-        self.save_button = _button("Save item", "cb-calendar-save", "check", "primary")
-        self.save_button.on_click(self.save)
+        self._build_controls("cb-calendar", "item", stacked=True)
         self.duplicate_button = _button("Duplicate", "cb-calendar-duplicate", "copy")
         self.duplicate_button.on_click(self.duplicate)
-        self.delete_button = _button("Delete", "cb-calendar-delete", "trash")
-        self.delete_button.on_click(self._ask_delete)
-        self.confirm_text = w.HTML()
-        yes = _button("Delete item", "cb-calendar-delete-confirm", "trash", "danger")
-        yes.on_click(self.delete)
-        keep = _button("Keep it", "cb-calendar-delete-cancel")
-        keep.on_click(lambda _: self._show_confirm(False))
-        self.confirm = w.VBox([self.confirm_text, row(yes, keep, gap="8px")])
-        self.confirm.add_class("cb-alert")
-        self.confirm.add_class("cb-alert-warning")
-        self.confirm.layout.display = "none"
 
         self.move_date = w.DatePicker(layout=w.Layout(width="150px"))
         self.move_date.add_class("cb-calendar-move-date")
@@ -403,6 +382,11 @@ class CalendarTab:
             flex="0 0 400px",
         )
 
+    @property
+    def item_id(self) -> int | None:
+        """The item being edited (``None``: a new one)."""
+        return self.record_id
+
     # --- the form -----------------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:
@@ -417,7 +401,7 @@ class CalendarTab:
         try:
             rule = values.get("rrule") or ""
             preset = rule if rule in recurrence.PRESETS else CUSTOM
-            self._status_options(values["status"] if self.item_id else None)
+            self._status_options(values["status"] if self.record_id else None)
             segment_ids = {i for _, i in self.fields["segments"].widget.options}
             objective_ids = {i for _, i in self.fields["objective_id"].widget.options}
             for name, value in values.items():
@@ -441,36 +425,15 @@ class CalendarTab:
         custom = self.fields["repeat"].widget.value == CUSTOM
         self.fields["rrule"].box.layout.display = "" if custom else "none"
 
-    def _show_message(self, kind: str, text: str, details: list[str] | None = None) -> None:
-        self.message.value = alert(kind, text, details)
-        self.message.layout.display = ""
-        self.message_area.children = (
-            [self.message, self.reload_button] if kind == "warning" else [self.message]
-        )
-
-    def _clear_feedback(self) -> None:
-        self.message.layout.display = "none"
-        self.message_area.children = [self.message]
-        self._show_confirm(False)
-        for field in self.fields.values():
-            field.set_error("")
-
     def _show_editing(self, item: ContentItem | None) -> None:
-        editing = item is not None
-        for widget in (self.delete_button, self.duplicate_button, self.move_box):
-            widget.layout.display = "" if editing else "none"
+        super()._show_editing(item)
+        for widget in (self.duplicate_button, self.move_box):
+            widget.layout.display = "" if item is not None else "none"
         if item is None:
-            self.item_id, self.version, self.opened = None, None, None
-            self.heading.value = "<h2>New calendar item</h2>"
-            self.stamp.value = "Fill in the form and save. Fields marked * are required."
+            self.opened = None
             return
-        self.item_id, self.version = item.id, item.version
-        updated = item.updated_at.astimezone(get_settings().tz).strftime("%d %b %Y, %H:%M %Z")
-        rule = recurrence.describe(item.rrule) if item.rrule else ""
-        self.heading.value = f"<h2>{html.escape(item.title)}</h2>"
-        self.stamp.value = html.escape(
-            " · ".join(x for x in (f"Version {item.version}", f"last saved {updated}", rule) if x)
-        )
+        if item.rrule:
+            self.stamp.value += html.escape(f" · {recurrence.describe(item.rrule)}")
         series = bool(item.rrule)
         self.move_scope.layout.display = "" if series else "none"
         start = self.opened.start if self.opened and self.opened.item_id == item.id else None
@@ -488,59 +451,22 @@ class CalendarTab:
             self.move_date.value, self.move_time.value = None, "09:00"
             self.move_hint.value = "Not scheduled yet: pick a date."
 
-    def new(self) -> None:
-        """Empty the form for a new item."""
-        self._clear_feedback()
-        self.item_id = None
-        blank = model.blank_item(self.today, self.tz)
-        self._fill(blank)
-        self._show_editing(None)
-        self._select(None)
+    def _blank(self) -> dict[str, Any]:
+        return model.blank_item(self.today, self.tz)
 
     def open(self, item_id: int, occurrence: Occurrence | None = None) -> None:
         """Load item ``item_id`` into the form (``occurrence``: the one picked in a view)."""
-        self._clear_feedback()
-        try:
-            item = service.get_item(item_id, url=self.url)
-        except NotFound as exc:
-            self._show_message("error", str(exc))
-            self.refresh()
-            return
-        self.opened = occurrence
-        self._load(item)
+        item = self._fetch(item_id)
+        if item is not None:
+            self.opened = occurrence
+            self._load(item)
 
-    def _load(self, item: ContentItem) -> None:
-        self.item_id = item.id
-        self._fill(service.item_values(item))
-        self._show_editing(item)
+    def _reopen(self, item_id: int) -> None:
+        self.open(item_id, self.opened)
 
-    def save(self, _: Any = None) -> None:
-        """Validate and save what the form holds; show the outcome."""
-        self._clear_feedback()
-        try:
-            saved = service.save_item(
-                self.values(),
-                id=self.item_id,
-                version=self.version,
-                url=self.url,
-                actor=self.actor,
-            )
-        except model.InvalidItem as exc:
-            self._show_problems(exc.problems)
-        except ValidationError as exc:
-            self._show_problems([exc])
-        except ConflictError as exc:
-            self._show_message("warning", str(exc))
-        except NotFound as exc:
-            self._forget_deleted(exc)
-        except CommbookError as exc:
-            self._show_message("error", str(exc))
-        else:
-            self.opened = None
-            self._after_change(saved)
-            self._show_message("success", f"Saved “{saved.title}”.")
-
-    def _after_change(self, item: ContentItem) -> None:
+    def _saved(self, item: ContentItem) -> None:
+        """After a change: new choices, the item in the form, its date in view."""
+        self.opened = None
         self.refresh_choices()
         self._load(item)
         if item.scheduled_at is not None:
@@ -549,52 +475,22 @@ class CalendarTab:
                 self.anchor = local_day
         self.refresh()
 
-    def _show_problems(self, problems: list[ValidationError]) -> None:
-        for problem in problems:
-            field = problem.field or ""
-            if field in self.fields:
-                self.fields[field].set_error(problem.reason)
-            elif field == "rrule":
-                self.fields["repeat"].set_error(problem.reason)
-        noun = "problem" if len(problems) == 1 else f"{len(problems)} problems"
-        self._show_message(
-            "error", f"Not saved yet — please fix the {noun} below:", [p.reason for p in problems]
-        )
-
-    def _forget_deleted(self, exc: NotFound) -> None:
-        self._show_editing(None)
-        self.refresh()
-        self._show_message(
-            "error", f"{exc}. Your values are still in the form: save to create it again."
-        )
-
-    def reload(self, _: Any = None) -> None:
-        """After a conflict: show the version saved by someone else."""
-        if self.item_id is None:
-            return
-        item_id = self.item_id
-        self.refresh()
-        self.open(item_id, self.opened)
-        if self.item_id == item_id:
-            self._show_message("success", "Reloaded the latest saved version.")
-
     def duplicate(self, _: Any = None) -> None:
         """Copy the item being edited as a new idea and open the copy."""
-        if self.item_id is None:
+        if self.record_id is None:
             return
         self._clear_feedback()
         try:
-            copy = service.duplicate_item(self.item_id, url=self.url, actor=self.actor)
+            copy = service.duplicate_item(self.record_id, url=self.url, actor=self.actor)
         except NotFound as exc:
             self._forget_deleted(exc)
             return
-        self.opened = None
-        self._after_change(copy)
+        self._saved(copy)
         self._show_message("success", f"Created “{copy.title}” as a new idea.")
 
     def move(self, _: Any = None) -> None:
         """Reschedule the item (or only the opened occurrence of a series)."""
-        if self.item_id is None or self.version is None:
+        if self.record_id is None or self.version is None:
             return
         self._clear_feedback()
         zone = self.fields["timezone"].widget.value or "UTC"
@@ -613,7 +509,7 @@ class CalendarTab:
         one = self.move_scope.value == "one" and self.opened is not None
         try:
             moved = service.move_item(
-                self.item_id,
+                self.record_id,
                 self.version,
                 start,
                 occurrence=self.opened.start if one and self.opened else None,
@@ -629,38 +525,14 @@ class CalendarTab:
         except NotFound as exc:
             self._forget_deleted(exc)
             return
-        self.opened = None
-        self._after_change(moved)
+        self._saved(moved)
         local = start.astimezone(_zone(zone))
         self._show_message("success", f"Moved “{moved.title}” to {local:%a %d %b %Y, %H:%M}.")
 
-    def _ask_delete(self, _: Any = None) -> None:
-        title = html.escape(self.fields["title"].widget.value)
+    def _delete_consequence(self) -> str:
         series = self.fields["repeat"].widget.value != ""
         what = "this item and every occurrence of the series" if series else "this item"
-        self.confirm_text.value = f"<b>Delete “{title}”?</b> This removes {what}."
-        self._show_confirm(True)
-
-    def _show_confirm(self, show: bool) -> None:
-        self.confirm.layout.display = "" if show else "none"
-
-    def delete(self, _: Any = None) -> None:
-        """Delete the item being edited (if nobody changed it meanwhile)."""
-        if self.item_id is None or self.version is None:
-            return
-        title = self.fields["title"].widget.value
-        self._clear_feedback()
-        try:
-            service.delete_item(self.item_id, self.version, url=self.url, actor=self.actor)
-        except ConflictError as exc:
-            self._show_message("warning", str(exc))
-            return
-        except NotFound as exc:
-            self._forget_deleted(exc)
-            return
-        self.new()
-        self.refresh()
-        self._show_message("success", f"Deleted “{title}”.")
+        return f"This removes {what}."
 
     # --- views --------------------------------------------------------------------------
 
@@ -729,38 +601,26 @@ class CalendarTab:
         """Re-read the visible period from the store and redraw view, list and warnings."""
         start, end = self.window()
         found = service.occurrences(self._utc(start), self._utc(end), self.filters(), self.url)
-        selected = self.opened.key if self.opened else None
-        if self.view == "month":
-            self.period.value = f"{self.anchor:%B %Y}"
-            self.view_html.value = views.month_grid(
-                self.anchor.year,
-                self.anchor.month,
-                found,
-                self.tz,
-                today=self.today,
-                selected=selected,
-            )
-            shown = found
-        elif self.view == "week":
+        self.visible = shown = found
+        if self.view == "week":
             last = end - dt.timedelta(days=1)
             self.period.value = f"{start:%d %b} – {last:%d %b %Y}"
-            self.view_html.value = views.week_view(
-                start, found, self.tz, today=self.today, selected=selected
-            )
-            shown = found
         else:
             self.period.value = f"{self.anchor:%B %Y}"
+        if self.view == "agenda":
             pages = max(1, -(-len(found) // PAGE))
             self.page = min(self.page, pages - 1)
             shown = found[self.page * PAGE : (self.page + 1) * PAGE]
+            selected = self.opened.key if self.opened else None
             self.view_html.value = views.agenda(
                 shown, self.tz, selected=selected, start=self.page * PAGE, total=len(found)
             )
+        else:
+            self._draw_grid()
         agenda = self.view == "agenda"
         self.pager.layout.display = "" if agenda and len(found) > PAGE else "none"
         self.page_prev.disabled = self.page == 0
         self.page_next.disabled = (self.page + 1) * PAGE >= len(found)
-        self.visible = found
         self._fill_picker(shown)
         self._show_warnings(found)
 
@@ -791,21 +651,19 @@ class CalendarTab:
             + ": pick one to edit, duplicate, move or delete it."
         )
 
-    def _select(self, _: Any) -> None:
-        self._loading = True
-        try:
-            self.picker.value = None
-        finally:
-            self._loading = False
+    def _select(self, item_id: int | None) -> None:
+        """A new item clears the pick; an opened one keeps the occurrence picked."""
+        if item_id is None:
+            super()._select(None)
 
     def _picked(self, change: dict[str, Any]) -> None:
         if not self._loading and change["new"] is not None:
             occurrence: Occurrence = change["new"]
             self.open(occurrence.item_id, occurrence)
-            self._redraw_selection()
+            self._draw_grid()
 
-    def _redraw_selection(self) -> None:
-        """Highlight the opened occurrence without re-querying the store."""
+    def _draw_grid(self) -> None:
+        """The month or week grid of what is visible, the opened occurrence highlighted."""
         selected = self.opened.key if self.opened else None
         if self.view == "month":
             self.view_html.value = views.month_grid(

@@ -13,7 +13,7 @@ import ipywidgets as w
 
 from commbook import history
 from commbook.config import get_settings
-from commbook.widgets.theme import card, row
+from commbook.widgets.theme import button, card, row
 
 #: Changes listed per entry before the rest fold into "N more fields".
 SHOWN = 4
@@ -35,11 +35,11 @@ class HistoryView:
         self.actor.add_class("cb-history-actor")
         for picker in (self.entity, self.actor):
             picker.observe(self._filtered, "value")
-        self.refresh_button = self._button("Refresh", "cb-history-refresh", "rotate-right")
+        self.refresh_button = button("Refresh", "cb-history-refresh", "rotate-right")
         self.refresh_button.on_click(lambda _: self.refresh())
-        self.prev_button = self._button("Newer", "cb-history-prev", "chevron-left")
+        self.prev_button = button("Newer", "cb-history-prev", "chevron-left")
         self.prev_button.on_click(lambda _: self.go(self.page - 1))
-        self.next_button = self._button("Older", "cb-history-next", "chevron-right")
+        self.next_button = button("Older", "cb-history-next", "chevron-right")
         self.next_button.on_click(lambda _: self.go(self.page + 1))
         self.status = w.HTML()
         self.status.add_class("cb-muted")
@@ -79,14 +79,6 @@ class HistoryView:
         if tabs is not None:
             tabs.observe(lambda change: self._tab_opened(tabs, change), "selected_index")
         self.refresh()
-
-    @staticmethod
-    def _button(text: str, css: str, icon: str) -> w.Button:
-        button = w.Button(description=text, icon=icon)
-        button.layout.width = "auto"
-        button.layout.min_width = "96px"
-        button.add_class(css)
-        return button
 
     def _tab_opened(self, tabs: w.Tab, change: dict[str, Any]) -> None:
         index = change["new"]

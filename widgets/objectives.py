@@ -2,7 +2,8 @@
 with each objective's progress (bar + status badge, from ``commbook.progress``).
 
 No rules live here: Save calls ``commbook.planning.save_objective`` and shows the message of
-the error it raises next to the field it names, keeping what the user typed.
+the error it raises next to the field it names, keeping what the user typed (the shared
+record-form behaviour is ``commbook.widgets.forms.RecordForm``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import ipywidgets as w
 
 from commbook import planning, progress
 from commbook.config import get_settings
-from commbook.errors import CommbookError, ConflictError, NotFound, ValidationError
+from commbook.errors import CommbookError
 from commbook.store import Objective
-from commbook.widgets.theme import Field, alert, card, progress_bar, row
+from commbook.widgets.forms import RecordCalls, RecordForm
+from commbook.widgets.theme import Field, card, progress_bar, row
 
 
 def _options(choices: dict[str, str]) -> list[tuple[str, str]]:
@@ -28,12 +30,20 @@ def _number(value: float) -> str:
     return f"{value:,.6g}" if abs(value) < 1e15 else f"{value:g}"
 
 
-class ObjectiveForm:
+class ObjectiveForm(RecordForm):
     """Create, edit and delete objectives. ``ObjectiveForm(url).widget`` is what to display.
 
     ``url``: the store (default: the configured one); ``actor``: who is recorded in the audit
     log (default: the configured user).
     """
+
+    calls = RecordCalls(
+        planning.get_objective,
+        planning.save_objective,
+        planning.delete_objective,
+        planning.objective_values,
+    )
+    new_heading = "New objective"
 
     def __init__(
         self, url: str | None = None, actor: str | None = None, as_of: dt.date | None = None
@@ -42,9 +52,6 @@ class ObjectiveForm:
         self.actor = actor
         self.as_of = as_of
         self.progress: dict[int, progress.Progress] = {}
-        self.objective_id: int | None = None
-        self.version: int | None = None
-        self._loading = False
         self._build()
         self.new()
         self.refresh()
@@ -119,35 +126,9 @@ class ObjectiveForm:
         self.fields["metric"].widget.observe(self._metric_changed, "value")
         f = {name: field.box for name, field in self.fields.items()}
 
-        self.heading = w.HTML()
         self.progress_box = w.HTML(layout=w.Layout(display="none"))
         self.progress_box.add_class("cb-objective-progress")
-        self.stamp = w.HTML()
-        self.stamp.add_class("cb-muted")
-        self.message = w.HTML(layout=w.Layout(display="none"))
-        self.message.add_class("cb-message")
-        self.message.add_class("cb-objective-message")
-        self.reload_button = self._button(
-            "Reload", "cb-objective-reload", "rotate-right", "warning"
-        )
-        self.reload_button.tooltip = "Replace the form with the version saved by someone else"
-        self.reload_button.on_click(self.reload)
-        self.reload_button.layout.align_self = "flex-start"
-        self.message_area = w.VBox([self.message], layout=w.Layout(grid_gap="6px"))
-
-        self.save_button = self._button("Save objective", "cb-objective-save", "check", "primary")
-        self.save_button.on_click(self.save)
-        self.delete_button = self._button("Delete", "cb-objective-delete", "trash", "")
-        self.delete_button.on_click(self._ask_delete)
-        self.confirm_text = w.HTML()
-        yes = self._button("Delete objective", "cb-objective-delete-confirm", "trash", "danger")
-        yes.on_click(self.delete)
-        keep = self._button("Keep it", "cb-objective-delete-cancel", "", "")
-        keep.on_click(lambda _: self._show_confirm(False))
-        self.confirm = row(self.confirm_text, yes, keep, gap="10px", align_items="center")
-        self.confirm.add_class("cb-alert")
-        self.confirm.add_class("cb-alert-warning")
-        self.confirm.layout.display = "none"
+        self._build_controls("cb-objective", "objective")
 
         form = card(
             w.VBox([self.heading, self.stamp]),
@@ -166,47 +147,12 @@ class ObjectiveForm:
             flex="1 1 0%",
             min_width="0",
         )
+        self.widget = self._page("cb-objective", "Your objectives", "New objective", form)
 
-        self.new_button = self._button("New objective", "cb-objective-new", "plus", "")
-        self.new_button.on_click(lambda _: self.new())
-        self.picker = w.Select(options=[], rows=14, layout=w.Layout(width="100%"))
-        self.picker.add_class("cb-objective-picker")
-        self.picker.observe(self._picked, "value")
-        self.count = w.HTML()
-        self.count.add_class("cb-muted")
-        side = card(
-            w.HTML("<h3>Your objectives</h3>"),
-            self.count,
-            self.new_button,
-            self.picker,
-            css="cb-list",
-            width="320px",
-            flex="0 0 320px",
-        )
-        self.new_button.layout.width = "100%"
-
-        self.table = w.HTML()
-        self.table.add_class("cb-objectives-table")
-        self.as_of_note = w.HTML()
-        self.as_of_note.add_class("cb-muted")
-        overview = card(
-            w.HTML("<h3>Overview</h3>"),
-            self.as_of_note,
-            self.table,
-        )
-        self.widget = w.VBox(
-            [row(side, form, align_items="flex-start"), overview],
-            layout=w.Layout(grid_gap="16px", padding="12px 2px"),
-        )
-        self.widget.add_class("cb-objectives")
-
-    @staticmethod
-    def _button(text: str, css: str, icon: str, style: str) -> w.Button:
-        button = w.Button(description=text, icon=icon, button_style=style)
-        button.layout.width = "auto"
-        button.layout.min_width = "96px"
-        button.add_class(css)
-        return button
+    @property
+    def objective_id(self) -> int | None:
+        """The objective being edited (``None``: a new one)."""
+        return self.record_id
 
     # --- reading and showing values -----------------------------------------------------
 
@@ -243,142 +189,14 @@ class ObjectiveForm:
         manual = self.fields["metric"].widget.value == "manual"
         self.fields["current_value"].box.layout.display = "" if manual else "none"
 
-    def _show_message(self, kind: str, text: str, details: list[str] | None = None) -> None:
-        self.message.value = alert(kind, text, details)
-        self.message.layout.display = ""
-        self.message_area.children = (
-            [self.message, self.reload_button] if kind == "warning" else [self.message]
-        )
-
-    def _clear_feedback(self) -> None:
-        self.message.layout.display = "none"
-        self.message_area.children = [self.message]
-        self._show_confirm(False)
-        for field in self.fields.values():
-            field.set_error("")
-
     def _show_editing(self, objective: Objective | None) -> None:
-        if objective is None:
-            self.objective_id, self.version = None, None
-            self.heading.value = "<h2>New objective</h2>"
-            self.stamp.value = "Fill in the form and save. Fields marked * are required."
-            self.delete_button.layout.display = "none"
-            self.progress_box.layout.display = "none"
-            return
-        self.objective_id, self.version = objective.id, objective.version
-        tz = get_settings().tz
-        updated = objective.updated_at.astimezone(tz).strftime("%d %b %Y, %H:%M %Z")
-        self.heading.value = f"<h2>{html.escape(objective.title)}</h2>"
-        self.stamp.value = f"Version {objective.version} · last saved {updated}"
-        self.delete_button.layout.display = ""
-        judged = self.progress.get(objective.id)
-        self.progress_box.value = _progress_panel(objective, judged) if judged else ""
+        super()._show_editing(objective)
+        judged = self.progress.get(objective.id) if objective else None
+        self.progress_box.value = _progress_panel(objective, judged) if objective and judged else ""
         self.progress_box.layout.display = "" if judged else "none"
 
-    # --- actions ------------------------------------------------------------------------
-
-    def new(self) -> None:
-        """Empty the form for a new objective."""
-        self._clear_feedback()
-        self._fill(planning.blank_objective())
-        self._show_editing(None)
-        self._select(None)
-
-    def open(self, objective_id: int) -> None:
-        """Load objective ``objective_id`` from the store into the form."""
-        self._clear_feedback()
-        try:
-            objective = planning.get_objective(objective_id, url=self.url)
-        except NotFound as exc:
-            self._show_message("error", str(exc))
-            self.refresh()
-            return
-        self._load(objective)
-
-    def _load(self, objective: Objective) -> None:
-        self._fill(planning.objective_values(objective))
-        self._show_editing(objective)
-        self._select(objective.id)
-
-    def save(self, _: Any = None) -> None:
-        """Validate and save what the form holds; show the outcome."""
-        self._clear_feedback()
-        try:
-            saved = planning.save_objective(
-                self.values(),
-                id=self.objective_id,
-                version=self.version,
-                url=self.url,
-                actor=self.actor,
-            )
-        except planning.InvalidObjective as exc:
-            self._show_problems(exc.problems)
-        except ValidationError as exc:
-            self._show_problems([exc])
-        except ConflictError as exc:
-            self._show_message("warning", str(exc))
-        except NotFound as exc:
-            self._forget_deleted(exc)
-        except CommbookError as exc:
-            self._show_message("error", str(exc))
-        else:
-            self.refresh()
-            self._load(saved)
-            self._show_message("success", f"Saved “{saved.title}”.")
-
-    def _show_problems(self, problems: list[ValidationError]) -> None:
-        for problem in problems:
-            if problem.field in self.fields:
-                self.fields[problem.field].set_error(problem.reason)
-        noun = "problem" if len(problems) == 1 else f"{len(problems)} problems"
-        self._show_message(
-            "error", f"Not saved yet — please fix the {noun} below:", [p.reason for p in problems]
-        )
-
-    def _forget_deleted(self, exc: NotFound) -> None:
-        self._show_editing(None)
-        self.refresh()
-        self._show_message(
-            "error", f"{exc}. Your values are still in the form: save to create it again."
-        )
-
-    def reload(self, _: Any = None) -> None:
-        """After a conflict: show the version saved by someone else."""
-        if self.objective_id is None:
-            return
-        objective_id = self.objective_id
-        self.refresh()
-        self.open(objective_id)
-        if self.objective_id == objective_id:
-            self._show_message("success", "Reloaded the latest saved version.")
-
-    def _ask_delete(self, _: Any = None) -> None:
-        title = self.fields["title"].widget.value
-        self.confirm_text.value = f"<b>Delete “{html.escape(title)}”?</b> This cannot be undone."
-        self._show_confirm(True)
-
-    def _show_confirm(self, show: bool) -> None:
-        self.confirm.layout.display = "" if show else "none"
-
-    def delete(self, _: Any = None) -> None:
-        """Delete the objective being edited (if nobody changed it meanwhile)."""
-        if self.objective_id is None:
-            return
-        title = self.fields["title"].widget.value
-        self._clear_feedback()
-        try:
-            planning.delete_objective(
-                self.objective_id, self.version, url=self.url, actor=self.actor
-            )
-        except ConflictError as exc:
-            self._show_message("warning", str(exc))
-            return
-        except NotFound as exc:
-            self._forget_deleted(exc)
-            return
-        self.refresh()
-        self.new()
-        self._show_message("success", f"Deleted “{title}”.")
+    def _blank(self) -> dict[str, Any]:
+        return planning.blank_objective()
 
     # --- the list and the table ---------------------------------------------------------
 
@@ -395,16 +213,9 @@ class ObjectiveForm:
             f"Every objective, soonest due first. Progress as of {as_of:%-d %b %Y}"
             + (" (the latest data in the store)." if as_of < _today() else ".")
         )
-        self._loading = True
-        try:
-            self.picker.options = [(o.title, o.id) for o in objectives]
-            self.picker.value = (
-                self.objective_id if self.objective_id in {o.id for o in objectives} else None
-            )
-        finally:
-            self._loading = False
+        self._list([(o.title, o.id) for o in objectives])
         n = len(objectives)
-        self.count.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
+        self.count_label.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
         self.table.value = _table(objectives, self.progress)
 
     def _judged_on(self) -> dt.date:
@@ -413,18 +224,6 @@ class ObjectiveForm:
             return self.as_of
         latest = progress.data_as_of(self.url)
         return min(_today(), latest) if latest else _today()
-
-    def _select(self, objective_id: int | None) -> None:
-        self._loading = True
-        try:
-            ids = {value for _, value in self.picker.options}
-            self.picker.value = objective_id if objective_id in ids else None
-        finally:
-            self._loading = False
-
-    def _picked(self, change: dict[str, Any]) -> None:
-        if not self._loading and change["new"] is not None:
-            self.open(change["new"])
 
 
 def _today() -> dt.date:

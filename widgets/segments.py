@@ -16,9 +16,10 @@ import pydantic
 
 from commbook import progress, segments
 from commbook.config import get_settings
-from commbook.errors import CommbookError, ConflictError, NotFound, ValidationError
+from commbook.errors import CommbookError
 from commbook.store import AudienceSegment
-from commbook.widgets.theme import Field, alert, card, row
+from commbook.widgets.forms import RecordCalls, RecordForm
+from commbook.widgets.theme import Field, card, row
 
 LIST_FIELDS = {
     "demographics.age_bands",
@@ -83,12 +84,22 @@ def _now() -> dt.datetime:
     return dt.datetime.now(get_settings().tz)
 
 
-class SegmentForm:
+class SegmentForm(RecordForm):
     """Create, edit and delete audience segments; ``SegmentForm(url).widget`` to display.
 
     ``as_of``: when rules are sized (default: now, or the end of the latest day with data
     when the store's data stops earlier, so an old import still sizes sensibly).
     """
+
+    calls = RecordCalls(
+        segments.get_segment,
+        segments.save_segment,
+        segments.delete_segment,
+        segments.segment_values,
+    )
+    name_field = "name"
+    new_heading = "New segment"
+    new_intro = "Describe a group of members you plan content for. Fields marked * are required."
 
     def __init__(
         self, url: str | None = None, actor: str | None = None, as_of: dt.datetime | None = None
@@ -96,10 +107,7 @@ class SegmentForm:
         self.url = url
         self.actor = actor
         self.as_of = as_of
-        self.segment_id: int | None = None
-        self.version: int | None = None
         self.sizes: dict[int, segments.SegmentSize | None] = {}
-        self._loading = False
         self._build()
         self.new()
         self.refresh()
@@ -156,31 +164,7 @@ class SegmentForm:
             layout=w.Layout(grid_gap="10px"),
         )
 
-        self.heading = w.HTML()
-        self.stamp = w.HTML()
-        self.stamp.add_class("cb-muted")
-        self.message = w.HTML(layout=w.Layout(display="none"))
-        self.message.add_class("cb-message")
-        self.message.add_class("cb-segment-message")
-        self.reload_button = self._button("Reload", "cb-segment-reload", "rotate-right", "warning")
-        self.reload_button.tooltip = "Replace the form with the version saved by someone else"
-        self.reload_button.on_click(self.reload)
-        self.reload_button.layout.align_self = "flex-start"
-        self.message_area = w.VBox([self.message], layout=w.Layout(grid_gap="6px"))
-
-        self.save_button = self._button("Save segment", "cb-segment-save", "check", "primary")
-        self.save_button.on_click(self.save)
-        self.delete_button = self._button("Delete", "cb-segment-delete", "trash", "")
-        self.delete_button.on_click(self._ask_delete)
-        self.confirm_text = w.HTML()
-        yes = self._button("Delete segment", "cb-segment-delete-confirm", "trash", "danger")
-        yes.on_click(self.delete)
-        keep = self._button("Keep it", "cb-segment-delete-cancel", "", "")
-        keep.on_click(lambda _: self._show_confirm(False))
-        self.confirm = row(self.confirm_text, yes, keep, gap="10px", align_items="center")
-        self.confirm.add_class("cb-alert")
-        self.confirm.add_class("cb-alert-warning")
-        self.confirm.layout.display = "none"
+        self._build_controls("cb-segment", "segment")
 
         def section(title: str) -> w.HTML:
             return w.HTML(f"<div class='cb-section'>{html.escape(title)}</div>")
@@ -215,42 +199,12 @@ class SegmentForm:
             flex="1 1 0%",
             min_width="0",
         )
+        self.widget = self._page("cb-segment", "Audience segments", "New segment", form)
 
-        self.new_button = self._button("New segment", "cb-segment-new", "plus", "")
-        self.new_button.on_click(lambda _: self.new())
-        self.new_button.layout.width = "100%"
-        self.picker = w.Select(options=[], rows=14, layout=w.Layout(width="100%"))
-        self.picker.add_class("cb-segment-picker")
-        self.picker.observe(self._picked, "value")
-        self.count_label = w.HTML()
-        self.count_label.add_class("cb-muted")
-        side = card(
-            w.HTML("<h3>Audience segments</h3>"),
-            self.count_label,
-            self.new_button,
-            self.picker,
-            css="cb-list",
-            width="320px",
-            flex="0 0 320px",
-        )
-        self.table = w.HTML()
-        self.table.add_class("cb-segments-table")
-        self.as_of_note = w.HTML()
-        self.as_of_note.add_class("cb-muted")
-        overview = card(w.HTML("<h3>Overview</h3>"), self.as_of_note, self.table)
-        self.widget = w.VBox(
-            [row(side, form, align_items="flex-start"), overview],
-            layout=w.Layout(grid_gap="16px", padding="12px 2px"),
-        )
-        self.widget.add_class("cb-segments")
-
-    @staticmethod
-    def _button(text: str, css: str, icon: str, style: str) -> w.Button:
-        button = w.Button(description=text, icon=icon, button_style=style)
-        button.layout.width = "auto"
-        button.layout.min_width = "96px"
-        button.add_class(css)
-        return button
+    @property
+    def segment_id(self) -> int | None:
+        """The segment being edited (``None``: a new one)."""
+        return self.record_id
 
     # --- values -------------------------------------------------------------------------
 
@@ -290,99 +244,15 @@ class SegmentForm:
     def _show_rule(self) -> None:
         self.rule_box.layout.display = "" if self.rule_on.value else "none"
 
-    # --- feedback -----------------------------------------------------------------------
-
-    def _show_message(self, kind: str, text: str, details: list[str] | None = None) -> None:
-        self.message.value = alert(kind, text, details)
-        self.message.layout.display = ""
-        self.message_area.children = (
-            [self.message, self.reload_button] if kind == "warning" else [self.message]
-        )
-
-    def _clear_feedback(self) -> None:
-        self.message.layout.display = "none"
-        self.message_area.children = [self.message]
-        self._show_confirm(False)
-        for field in self.fields.values():
-            field.set_error("")
-
-    def _show_problems(self, problems: list[ValidationError]) -> None:
-        for problem in problems:
-            if problem.field in self.fields:
-                self.fields[problem.field].set_error(problem.reason)
-        noun = "problem" if len(problems) == 1 else f"{len(problems)} problems"
-        self._show_message(
-            "error", f"Not saved yet — please fix the {noun} below:", [p.reason for p in problems]
-        )
-
     def _show_editing(self, segment: AudienceSegment | None) -> None:
-        if segment is None:
-            self.segment_id, self.version = None, None
-            self.heading.value = "<h2>New segment</h2>"
-            self.stamp.value = (
-                "Describe a group of members you plan content for. Fields marked * are required."
-            )
-            self.delete_button.layout.display = "none"
-            self.size.value = ""
-            return
-        self.segment_id, self.version = segment.id, segment.version
-        updated = segment.updated_at.astimezone(get_settings().tz).strftime("%d %b %Y, %H:%M %Z")
-        self.heading.value = f"<h2>{html.escape(segment.name)}</h2>"
-        self.stamp.value = f"Version {segment.version} · last saved {updated}"
-        self.delete_button.layout.display = ""
-        size = self.sizes.get(segment.id)
+        super()._show_editing(segment)
+        size = self.sizes.get(segment.id) if segment else None
         self.size.value = _size_html(size) if size else ""
 
+    def _blank(self) -> dict[str, Any]:
+        return segments.blank_segment()
+
     # --- actions ------------------------------------------------------------------------
-
-    def new(self) -> None:
-        """Empty the form for a new segment."""
-        self._clear_feedback()
-        self._fill(segments.blank_segment())
-        self._show_editing(None)
-        self._select(None)
-
-    def open(self, segment_id: int) -> None:
-        """Load segment ``segment_id`` from the store into the form."""
-        self._clear_feedback()
-        try:
-            segment = segments.get_segment(segment_id, url=self.url)
-        except NotFound as exc:
-            self._show_message("error", str(exc))
-            self.refresh()
-            return
-        self._load(segment)
-
-    def _load(self, segment: AudienceSegment) -> None:
-        self._fill(segments.segment_values(segment))
-        self._show_editing(segment)
-        self._select(segment.id)
-
-    def save(self, _: Any = None) -> None:
-        """Validate and save what the form holds; show the outcome."""
-        self._clear_feedback()
-        try:
-            saved = segments.save_segment(
-                self.values(),
-                id=self.segment_id,
-                version=self.version,
-                url=self.url,
-                actor=self.actor,
-            )
-        except segments.InvalidSegment as exc:
-            self._show_problems(exc.problems)
-        except ValidationError as exc:
-            self._show_problems([exc])
-        except ConflictError as exc:
-            self._show_message("warning", str(exc))
-        except NotFound as exc:
-            self._forget_deleted(exc)
-        except CommbookError as exc:
-            self._show_message("error", str(exc))
-        else:
-            self.refresh()
-            self._load(saved)
-            self._show_message("success", f"Saved “{saved.name}”.")
 
     def count(self, _: Any = None) -> None:
         """Size the rule as typed (without saving) and show the count."""
@@ -395,55 +265,10 @@ class SegmentForm:
                 {0: rule or segments.SegmentRule()}, self.url, self._as_of()
             )[0]
         except segments.InvalidSegment as exc:
-            for problem in exc.problems:
-                if problem.field in self.fields:
-                    self.fields[problem.field].set_error(problem.reason)
+            self._show_field_errors(exc.problems)
             self.size.value = ""
             return
         self.size.value = _size_html(size)
-
-    def _forget_deleted(self, exc: NotFound) -> None:
-        self._show_editing(None)
-        self.refresh()
-        self._show_message(
-            "error", f"{exc}. Your values are still in the form: save to create it again."
-        )
-
-    def reload(self, _: Any = None) -> None:
-        """After a conflict: show the version saved by someone else."""
-        if self.segment_id is None:
-            return
-        segment_id = self.segment_id
-        self.refresh()
-        self.open(segment_id)
-        if self.segment_id == segment_id:
-            self._show_message("success", "Reloaded the latest saved version.")
-
-    def _ask_delete(self, _: Any = None) -> None:
-        name = self.fields["name"].widget.value
-        self.confirm_text.value = f"<b>Delete “{html.escape(name)}”?</b> This cannot be undone."
-        self._show_confirm(True)
-
-    def _show_confirm(self, show: bool) -> None:
-        self.confirm.layout.display = "" if show else "none"
-
-    def delete(self, _: Any = None) -> None:
-        """Delete the segment being edited (if nobody changed it meanwhile)."""
-        if self.segment_id is None:
-            return
-        name = self.fields["name"].widget.value
-        self._clear_feedback()
-        try:
-            segments.delete_segment(self.segment_id, self.version, url=self.url, actor=self.actor)
-        except ConflictError as exc:
-            self._show_message("warning", str(exc))
-            return
-        except NotFound as exc:
-            self._forget_deleted(exc)
-            return
-        self.refresh()
-        self.new()
-        self._show_message("success", f"Deleted “{name}”.")
 
     # --- list, sizes, overview ----------------------------------------------------------
 
@@ -464,13 +289,7 @@ class SegmentForm:
             self.sizes = segments.size_segments({s.id: s.rule for s in stored}, self.url, as_of)
         except CommbookError:  # a rule stored by an old import that no longer validates
             self.sizes = {}
-        self._loading = True
-        try:
-            self.picker.options = [(s.name, s.id) for s in stored]
-            ids = {s.id for s in stored}
-            self.picker.value = self.segment_id if self.segment_id in ids else None
-        finally:
-            self._loading = False
+        self._list([(s.name, s.id) for s in stored])
         n = len(stored)
         self.count_label.value = f"{n} segment{'s' if n != 1 else ''}" if n else "None yet"
         when = as_of.astimezone(get_settings().tz) - dt.timedelta(microseconds=1)
@@ -483,18 +302,6 @@ class SegmentForm:
             )
         )
         self.table.value = _table(stored, self.sizes)
-
-    def _select(self, segment_id: int | None) -> None:
-        self._loading = True
-        try:
-            ids = {value for _, value in self.picker.options}
-            self.picker.value = segment_id if segment_id in ids else None
-        finally:
-            self._loading = False
-
-    def _picked(self, change: dict[str, Any]) -> None:
-        if not self._loading and change["new"] is not None:
-            self.open(change["new"])
 
 
 def _size_html(size: segments.SegmentSize) -> str:

@@ -117,6 +117,18 @@ def row(*children: w.Widget, gap: str = "16px", **layout: str) -> w.HBox:
     return w.HBox(list(children), layout=w.Layout(grid_gap=gap, width="100%", **layout))
 
 
+def button(
+    text: str, css: str, icon: str = "", style: str = "", *, min_width: str = "96px"
+) -> w.Button:
+    """A button as wide as its text (at least ``min_width``), with class ``css``."""
+    widget = w.Button(description=text, icon=icon, button_style=style)
+    widget.layout.width = "auto"
+    if min_width:
+        widget.layout.min_width = min_width
+    widget.add_class(css)
+    return widget
+
+
 def progress_bar(percent: float, expected: float | None, status: str) -> str:
     """HTML for a progress bar (0–100 %, clipped) with a tick where it should be by now."""
     width = max(0.0, min(100.0, percent))

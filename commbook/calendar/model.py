@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, mod
 from pydantic_core import PydanticCustomError
 
 from commbook.calendar.recurrence import RuleError, check_rule
-from commbook.errors import ValidationError
+from commbook.validation import InvalidValues, choice, validate
 
 CONTENT_TYPES: dict[str, str] = {
     "article": "Article",
@@ -91,12 +91,8 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _ZONES = frozenset(available_timezones())
 
 
-class InvalidItem(ValidationError):
+class InvalidItem(InvalidValues):
     """The values of a calendar item break one or more rules (``problems``, form order)."""
-
-    def __init__(self, problems: list[ValidationError]) -> None:
-        self.problems = problems
-        super().__init__(problems[0].reason, field=problems[0].field)
 
 
 def transition_error(old: str, new: str) -> str | None:
@@ -151,12 +147,6 @@ def local_to_utc(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def _choice(value: str, choices: dict[str, str], what: str) -> str:
-    if value not in choices:
-        raise ValueError(f"{what} must be one of: {', '.join(choices.values())}")
-    return value
-
-
 class ItemInput(BaseModel):
     """The values of a calendar item as a form submits them, validated.
 
@@ -192,12 +182,12 @@ class ItemInput(BaseModel):
     @field_validator("content_type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        return _choice(value, CONTENT_TYPES, "Type")
+        return choice(value, CONTENT_TYPES, "Type")
 
     @field_validator("status")
     @classmethod
     def _known_status(cls, value: str) -> str:
-        return _choice(value, STATUSES, "Status")
+        return choice(value, STATUSES, "Status")
 
     @field_validator("scheduled_time")
     @classmethod
@@ -282,39 +272,9 @@ _TYPE_MESSAGES = {
 }
 
 
-def _plain_message(error: Any, field: str) -> str:
-    """A sentence a community manager understands, from one pydantic error."""
-    label = FIELDS.get(field, field)
-    kind = error["type"]
-    if kind == "rule":
-        return str(error["msg"])
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if kind == "missing" or error.get("input") in (None, ""):
-        return f"{label} is required"
-    if kind == "string_too_long":
-        return f"{label} must be at most {error['ctx']['max_length']} characters"
-    if kind == "extra_forbidden":
-        return f"Unknown field '{field}'"
-    for prefix, message in _TYPE_MESSAGES.items():
-        if kind.startswith(prefix):
-            return message.format(label=label)
-    return f"{label}: {error['msg']}"
-
-
 def validate_item(data: dict[str, Any]) -> ItemInput:
     """Check a form's values; raise ``InvalidItem`` listing every problem (form order)."""
-    try:
-        return ItemInput.model_validate(data)
-    except pydantic.ValidationError as exc:
-        problems: dict[str, ValidationError] = {}
-        for error in exc.errors():
-            ctx = error.get("ctx") or {}
-            field = ctx.get("field") or (str(error["loc"][0]) if error["loc"] else "")
-            problems.setdefault(field, ValidationError(_plain_message(error, field), field=field))
-        order = {name: i for i, name in enumerate(FIELDS)}
-        ranked = sorted(problems.values(), key=lambda p: order.get(p.field or "", len(order)))
-        raise InvalidItem(ranked) from None
+    return validate(ItemInput, data, InvalidItem, FIELDS, _TYPE_MESSAGES)
 
 
 def blank_item(today: dt.date | None = None, timezone: str = "UTC") -> dict[str, Any]:

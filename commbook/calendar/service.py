@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,8 +30,9 @@ from commbook.calendar.model import (
     transition_error,
     validate_item,
 )
-from commbook.errors import ConflictError, NotFound, ValidationError
+from commbook.errors import NotFound, ValidationError
 from commbook.store import AudienceSegment, Channel, ContentItem, Objective, session_scope
+from commbook.store.records import Records, assign_changed, require_version
 
 SOURCE = "planner"
 CONFLICT_MESSAGE = (
@@ -41,6 +40,12 @@ CONFLICT_MESSAGE = (
     "Reload to see their version, then apply your changes again."
 )
 _KEY = re.compile(r"[^a-z0-9]+")
+_RECORDS = Records(
+    ContentItem,
+    "Calendar item",
+    CONFLICT_MESSAGE,
+    options=(joinedload(ContentItem.channel), selectinload(ContentItem.segments)),
+)
 
 
 @dataclass(frozen=True)
@@ -95,10 +100,6 @@ def occurrence_of(item: ContentItem, start: dt.datetime | None = None) -> Occurr
     )
 
 
-def _loaded() -> tuple[Any, ...]:
-    return (joinedload(ContentItem.channel), selectinload(ContentItem.segments))
-
-
 def _tag_match(item: ContentItem, campaign: str | None) -> bool:
     if not campaign:
         return True
@@ -119,7 +120,7 @@ def items_in_range(
     Series are included when they started before ``end`` (their occurrences are checked by
     the caller); ``include_unscheduled`` adds items without a date.
     """
-    query = select(ContentItem).options(*_loaded())
+    query = select(ContentItem).options(*_RECORDS.options)
     clauses = []
     one_off = ContentItem.rrule.is_(None)
     if start is not None and end is not None:
@@ -170,7 +171,7 @@ def unscheduled(
 ) -> list[Occurrence]:
     """Items without a date yet (ideas), newest first."""
     query = filters.apply(
-        select(ContentItem).options(*_loaded()).where(ContentItem.scheduled_at.is_(None))
+        select(ContentItem).options(*_RECORDS.options).where(ContentItem.scheduled_at.is_(None))
     )
     query = query.order_by(ContentItem.id.desc()).limit(limit)
     with session_scope(url) as session:
@@ -192,18 +193,14 @@ def overdue(
     )
     with session_scope(url) as session:
         total = session.scalar(select(func.count()).select_from(ContentItem).where(*where)) or 0
-        query = select(ContentItem).options(*_loaded()).where(*where)
+        query = select(ContentItem).options(*_RECORDS.options).where(*where)
         items = list(session.scalars(query.order_by(ContentItem.scheduled_at).limit(limit)))
     return [occurrence_of(i) for i in items], total
 
 
 def get_item(id: int, url: str | None = None) -> ContentItem:
     """Item ``id`` as stored now (channel and segments loaded); ``NotFound`` if none."""
-    with session_scope(url) as session:
-        item = session.get(ContentItem, id, options=_loaded())
-        if item is None:
-            raise NotFound(f"Calendar item {id} does not exist (it may have been deleted)")
-        return item
+    return _RECORDS.get(id, url)
 
 
 def item_values(item: ContentItem) -> dict[str, Any]:
@@ -302,9 +299,7 @@ def apply_values(
             "url": values.url or None,
             "notes": values.notes,
         }
-        for name, value in changes.items():
-            if getattr(item, name) != value:
-                setattr(item, name, value)
+        assign_changed(item, changes)
         if item.channel is not channel:
             item.channel = channel
         if sorted(s.id for s in item.segments) != values.segments:
@@ -328,9 +323,8 @@ def save_item(
     are kept. ``NotFound`` if ``id`` was deleted meanwhile.
     """
     values = validate_item(data)
-    if id is not None and version is None:
-        raise TypeError("save_item: updating needs the version that was loaded")
-    with _conflicts_explained(), session_scope(url, actor=actor) as session:
+    require_version(id, version, "save_item")
+    with _RECORDS.changing(url, actor) as session:
         if id is None:
             if values.status == "cancelled":
                 raise InvalidItem(
@@ -340,7 +334,7 @@ def save_item(
             session.add(item)
             skipped: list[dt.date] = []
         else:
-            item = _get_for_change(session, id, version)
+            item = _RECORDS.for_change(session, id, version)
             problem = transition_error(item.status, values.status)
             if problem:
                 raise InvalidItem([ValidationError(problem, field="status")])
@@ -371,8 +365,8 @@ def move_item(
     """
     if new_start.tzinfo is None:
         raise ValueError("move_item: new_start must be timezone-aware")
-    with _conflicts_explained(), session_scope(url, actor=actor) as session:
-        item = _get_for_change(session, id, version)
+    with _RECORDS.changing(url, actor) as session:
+        item = _RECORDS.for_change(session, id, version)
         if item.status in ("published", "cancelled"):
             label = STATUSES[item.status].lower()
             raise InvalidItem(
@@ -435,9 +429,7 @@ def duplicate_item(
     """A copy of item ``id`` as a new idea titled "… (copy)", at ``new_start`` (default: the
     same start) with the same rule; links to a published post are not copied."""
     with session_scope(url, actor=actor) as session:
-        item = session.get(ContentItem, id, options=_loaded())
-        if item is None:
-            raise NotFound(f"Calendar item {id} no longer exists: someone else deleted it")
+        item = _RECORDS.existing(session, id)
         title = item.title if len(item.title) > 293 else f"{item.title} (copy)"
         start = item.scheduled_at if new_start is None else new_start
         copy = _copy(item, start, title=title, status="idea")
@@ -451,9 +443,7 @@ def duplicate_item(
 
 def delete_item(id: int, version: int, url: str | None = None, actor: str | None = None) -> None:
     """Delete item ``id`` (a whole series) if it is still at the ``version`` the user saw."""
-    with _conflicts_explained(), session_scope(url, actor=actor) as session:
-        session.delete(_get_for_change(session, id, version))
-        session.flush()
+    _RECORDS.delete(id, version, url, actor)
 
 
 @dataclass(frozen=True)
@@ -489,21 +479,3 @@ def choices(url: str | None = None) -> Choices:
             campaigns=sorted(tags, key=str.casefold),
             active_objectives=frozenset(i for i, _, status in objectives if status == "active"),
         )
-
-
-@contextmanager
-def _conflicts_explained() -> Iterator[None]:
-    """Word every lost race (ours or the store's version check) the same way."""
-    try:
-        yield
-    except ConflictError as exc:
-        raise ConflictError(CONFLICT_MESSAGE) from exc
-
-
-def _get_for_change(session: Session, id: int, version: int | None) -> ContentItem:
-    item = session.get(ContentItem, id, options=_loaded())
-    if item is None:
-        raise NotFound(f"Calendar item {id} no longer exists: someone else deleted it")
-    if item.version != version:
-        raise ConflictError(CONFLICT_MESSAGE)
-    return item

@@ -1,4 +1,5 @@
-"""Boundary checks shared by the feedback analytics: columns present, scores in range."""
+"""Boundary checks shared by the feedback analytics: columns present (the metrics' check,
+``commbook.metrics._schema.require``), scores in range."""
 
 from __future__ import annotations
 
@@ -8,19 +9,12 @@ import numpy as np
 import pandas as pd
 
 from commbook.errors import ValidationError
+from commbook.metrics._schema import ANY, require
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, name: str) -> None:
     """Raise ``ValidationError`` naming the first of ``columns`` missing from ``frame``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ValidationError(f"{name}: expected a pandas DataFrame, got {type(frame).__name__}")
-    for column in columns:
-        if column not in frame.columns:
-            has = ", ".join(map(str, frame.columns)) or "no columns"
-            raise ValidationError(
-                f"{name}: missing column {column!r} (has: {has})",
-                field=column,
-            )
+    require(frame, dict.fromkeys(columns, ANY), name=name)
 
 
 def scores_in_range(

@@ -30,10 +30,8 @@ def require(frame: pd.DataFrame, columns: Mapping[str, str], *, name: str) -> No
         raise ValidationError(f"{name}: expected a pandas DataFrame, got {type(frame).__name__}")
     for column, kind in columns.items():
         if column not in frame.columns:
-            raise ValidationError(
-                f"{name}: missing column {column!r} (has: {', '.join(map(str, frame.columns))})",
-                field=column,
-            )
+            has = ", ".join(map(str, frame.columns)) or "no columns"
+            raise ValidationError(f"{name}: missing column {column!r} (has: {has})", field=column)
         series = frame[column]
         if kind == TIMESTAMP and not isinstance(series.dtype, pd.DatetimeTZDtype):
             if len(series) == 0 and series.dtype == object:
