@@ -93,6 +93,32 @@ def _new_postgres_db(base_url: str) -> str:
     return f"{base_url}/{name}"
 
 
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample community, loaded once per run into a SQLite file.
+
+    Read-only: tests that use the sample data take a copy with ``copy_sample_db``.
+    """
+    from commbook.samples import load_samples
+
+    path = tmp_path_factory.mktemp("sample-db") / "commbook.db"
+    url = f"sqlite:///{path}"
+    load_samples(ROOT / "data" / "samples", url, actor="samples")
+    engine = get_engine(url)
+    with engine.connect() as conn:  # fold the WAL into the file so a plain copy is complete
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def copy_sample_db(sample_db: Path, folder: Path) -> str:
+    """Copy the loaded sample store to ``folder/commbook.db``; return its URL."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "commbook.db"
+    shutil.copyfile(sample_db, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A migrated, empty SQLite store in a temporary file."""

@@ -17,14 +17,13 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from conftest import copy_sample_db
 
 from commbook import feedback, frames, metrics
 from commbook.feedback import waves
 from commbook.metrics.catalog import CONVERSATION_COLUMNS
 from commbook.reports.parameters import declared_parameters
 from commbook.reports.runner import RunResult, run_report
-from commbook.samples import load_samples
-from commbook.store import get_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -33,12 +32,9 @@ END = pd.Timestamp("2026-11-01", tz="UTC")
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("analysis")
-    url = f"sqlite:///{folder / 'commbook.db'}"
-    upgrade(url)
-    load_samples(ROOT / "data" / "samples", url)
-    get_engine(url).dispose()
+    url = copy_sample_db(sample_db, folder)
     return {"url": url, "folder": str(folder)}
 
 

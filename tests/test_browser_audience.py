@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import copy_sample_db
 from playwright.sync_api import Page, expect
 from voila_harness import ROOT, Store, new_store, open_app, open_apps
 
 from commbook import progress, segments
-from commbook.samples import load_samples
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +25,10 @@ IMAGES = ROOT / "docs" / "img"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = new_store(tmp_path_factory.mktemp("audience-app"))
-    load_samples(ROOT / "data" / "samples", store.url, actor="samples")
-    return store
+def store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> Store:
+    folder = tmp_path_factory.mktemp("audience-app")
+    copy_sample_db(sample_db, folder)
+    return new_store(folder)  # migrates the copy (a no-op) and gives the server's env
 
 
 def _tab(page: Page, title: str) -> None:

@@ -11,13 +11,12 @@ from pathlib import Path
 import pandas as pd
 import papermill
 import pytest
+from conftest import copy_sample_db
 
 from commbook import planning, progress
 from commbook import planning_summary as summary
 from commbook.config import PROJECT_ROOT
 from commbook.reports.runner import resolve_notebook, run_report
-from commbook.samples import load_samples
-from commbook.store import upgrade
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "planning_summary.ipynb"
 
@@ -108,11 +107,9 @@ def test_parameters_cell_is_typed_and_has_no_equals_in_comments() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def sample_store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> Iterator[dict]:
     home = tmp_path_factory.mktemp("summary")
-    url = f"sqlite:///{home / 'commbook.db'}"
-    upgrade(url)
-    load_samples(PROJECT_ROOT / "data" / "samples", url, actor="samples")
+    url = copy_sample_db(sample_db, home)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {
             "COMMBOOK_HOME": str(home),

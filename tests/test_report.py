@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import nbformat
 import pytest
 from click.testing import CliRunner
+from conftest import copy_sample_db
 from sqlalchemy import func, select
 
 from commbook import frames, metrics
@@ -26,7 +27,6 @@ from commbook.reports import notes
 from commbook.reports.parameters import declared_parameters, parse_parameter_pairs
 from commbook.reports.periods import resolve_period
 from commbook.reports.runner import ReportFailed, _publish, run_report
-from commbook.samples import load_samples
 from commbook.store import (
     Channel,
     ContentItem,
@@ -226,10 +226,10 @@ def _add_hostile_text(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> Iterator[dict]:
     """The sample community in a SQLite store, with the environment pointing at it."""
     home = tmp_path_factory.mktemp("report-home")
-    url = f"sqlite:///{home / 'commbook.db'}"
+    url = copy_sample_db(sample_db, home)
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {
             "COMMBOOK_HOME": str(home),
@@ -239,7 +239,6 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             "COMMBOOK_USER": "tester",
         }.items():
             mp.setenv(key, value)
-        load_samples(ROOT / "data" / "samples", url)
         _add_hostile_text(url)
         yield {"url": url, "reports": home / "reports", "home": home}
 
