@@ -45,26 +45,22 @@ def main() -> None:
 
 
 def _register() -> None:
-    from commbook.cli import db
+    """Add every command group; each lives in its own module of this package."""
+    from commbook.cli import (
+        apps,
+        calendar,
+        db,
+        feedback,
+        imports,
+        metrics,
+        report,
+        samples,
+        schedule,
+        triage,
+    )
 
     main.add_command(db.db)
-    for module_name in (
-        "imports",
-        "samples",
-        "apps",
-        "feedback",
-        "report",
-        "schedule",
-        "triage",
-        "metrics",
-        "calendar",
-    ):
-        try:
-            module = __import__(f"commbook.cli.{module_name}", fromlist=["command"])
-        except ModuleNotFoundError as exc:  # a group not built yet
-            if exc.name != f"commbook.cli.{module_name}":
-                raise
-            continue
+    for module in (imports, samples, metrics, feedback, calendar, triage, report, schedule, apps):
         main.add_command(module.command)
 
 
