@@ -284,8 +284,10 @@ def activity_summary(
     """
     daily = daily_active(events, start, end, tz, wau_days=wau_days, mau_days=mau_days)
     _, lo, hi = window(start, end, tz)
-    mask = in_window(events["occurred_at"], lo, hi)
-    active = int(_active(events[mask])["member_id"].nunique()) if mask.any() else 0
+    mask = in_window(events["occurred_at"], lo, hi)  # no copy of the window's rows
+    mask &= events["kind"].isin(ACTIVE_KINDS).to_numpy(dtype=bool, na_value=False)
+    mask &= events["member_id"].notna().to_numpy()
+    active = int(events["member_id"][mask].nunique())
     if daily.empty:
         nan = float("nan")
         return {"active_members": active, "dau": nan, "wau": nan, "mau": nan, "stickiness": nan}

@@ -49,8 +49,29 @@ _NO_TIME = np.iinfo("int64").max
 
 
 def _keys(conv: pd.DataFrame, column: str, prefix: pd.Series | None) -> pd.Series:
-    keys = conv[column].astype("string")
+    keys = conv[column]
+    if prefix is not None or not pd.api.types.is_string_dtype(keys.dtype) or keys.dtype == object:
+        keys = keys.astype("string")  # ids compared as text: 42 and "42" are the same id
     return keys if prefix is None else prefix + keys
+
+
+def _key_codes(
+    conv: pd.DataFrame, prefix: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Integer codes of ``source_id``, ``parent_id`` and ``thread_id`` in one numbering
+    (−1 = missing), so threads and chains are matched on integers, not strings."""
+    parts = [_keys(conv, c, prefix) for c in ("source_id", "parent_id", "thread_id")]
+    codes, _ = pd.factorize(pd.concat(parts, ignore_index=True), use_na_sentinel=True)
+    codes = codes.astype("int64", copy=False)
+    n = len(conv)
+    return codes[:n], codes[n : 2 * n], codes[2 * n :]
+
+
+def _first_of_each(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-negative ``codes`` and the position of each one's first occurrence."""
+    valid = np.flatnonzero(codes >= 0)
+    unique, first = np.unique(codes[valid], return_index=True)
+    return unique, valid[first]
 
 
 def _ns(times: pd.Series) -> np.ndarray:
@@ -58,16 +79,18 @@ def _ns(times: pd.Series) -> np.ndarray:
     return local.to_numpy().astype("datetime64[ns]").astype("int64")
 
 
-def _depths(is_post: np.ndarray, own: pd.Series, parent: pd.Series) -> np.ndarray:
+def _depths(is_post: np.ndarray, own: np.ndarray, parent: np.ndarray) -> np.ndarray:
     """Replies/comments in the chain from each event up to its thread's post.
 
-    Pointer jumping (list ranking): ``log2(depth)`` vectorised passes instead of walking
-    each chain. A chain that loops back on itself counts 1 per event in it.
+    ``own`` / ``parent``: integer key codes (−1 = missing); a parent is the first event
+    with that key. Pointer jumping (list ranking): ``log2(depth)`` vectorised passes
+    instead of walking each chain. A chain that loops back on itself counts 1 per event.
     """
-    unique_own = own.reset_index(drop=True).dropna().drop_duplicates()  # index: positions
-    lookup = pd.Index(unique_own.to_numpy())
-    found = lookup.get_indexer(parent.to_numpy())
-    nxt = np.where((found >= 0) & ~is_post, unique_own.index.to_numpy()[np.maximum(found, 0)], -1)
+    unique, first = _first_of_each(own)
+    position = np.full(int(max(own.max(initial=-1), parent.max(initial=-1))) + 1, -1, "int64")
+    position[unique] = first
+    found = np.where(parent >= 0, position[np.maximum(parent, 0)], -1) if len(position) else parent
+    nxt = np.where((found >= 0) & ~is_post, found, -1)
     weight = (~is_post).astype("int64")
     value = weight.copy()
     for _ in range(64):
@@ -116,41 +139,37 @@ def threads(
         events["kind"].isin(CONVERSATION_KINDS).to_numpy(dtype=bool, na_value=False, copy=True)
     )
     conv_mask &= events["occurred_at"].notna().to_numpy()
-    wanted = [*EVENTS, *(c for c in ("source", "is_accepted", *OPTIONAL) if c in events.columns)]
-    conv = events.loc[conv_mask, wanted]  # only the rows and columns used (not bodies)
+    rows = np.flatnonzero(conv_mask)
+    # only the rows and columns used (not bodies); the ones carried onto threads come later
+    wanted = [*EVENTS, *(c for c in ("source", "is_accepted") if c in events.columns)]
+    conv = events[wanted].take(rows)
     prefix = None
     if "source" in conv.columns and conv["source"].nunique(dropna=True) > 1:
         prefix = conv["source"].astype("string").fillna("") + "\x1f"
-    kind = conv["kind"].to_numpy(dtype=object)
-    is_post = kind == "post"
-    own, parent = _keys(conv, "source_id", prefix), _keys(conv, "parent_id", prefix)
-    thread = _keys(conv, "thread_id", prefix)
-    thread = thread.where(thread.notna(), parent.where(~is_post))
-    thread = thread.where(thread.notna(), own.where(is_post))
+    kind = conv["kind"]
+    is_post = (kind == "post").to_numpy(dtype=bool, na_value=False)
+    is_reply_row = (kind == "reply").to_numpy(dtype=bool, na_value=False)
+    own, parent, thread_id = _key_codes(conv, prefix)
+    thread = np.where(thread_id >= 0, thread_id, np.where(is_post, own, parent))
     times = _ns(conv["occurred_at"])
 
-    post_rows = np.flatnonzero(is_post & in_window(conv["occurred_at"], lo, hi))
-    post_keys = thread.to_numpy()[post_rows]
-    first = ~pd.Series(post_keys).duplicated().to_numpy() & pd.notna(post_keys)
-    post_rows, post_keys = post_rows[first], post_keys[first]
+    post_rows = np.flatnonzero(is_post & in_window(conv["occurred_at"], lo, hi) & (thread >= 0))
+    post_keys, first = _first_of_each(thread[post_rows])
+    order = np.argsort(first, kind="stable")  # threads in frame order
+    post_rows, post_keys = post_rows[first[order]], post_keys[order]
     n = len(post_rows)
-    lookup = pd.Index(post_keys)
+    slot = np.full(int(thread.max(initial=-1)) + 1, -1, dtype="int64")
+    slot[post_keys] = np.arange(n)
 
-    resp_rows = np.flatnonzero(~is_post)
-    thread_of = lookup.get_indexer(thread.to_numpy()[resp_rows]) if n else np.full(0, -1)
+    resp_rows = np.flatnonzero(~is_post & (thread >= 0))
+    thread_of = slot[thread[resp_rows]] if n else np.full(len(resp_rows), -1)
     matched = thread_of >= 0
     resp_rows, thread_of = resp_rows[matched], thread_of[matched]
-    is_reply = kind[resp_rows] == "reply"
+    is_reply = is_reply_row[resp_rows]
 
-    authors, _ = pd.factorize(
-        pd.concat(
-            [conv["member_id"].iloc[post_rows], conv["member_id"].iloc[resp_rows]],
-            ignore_index=True,
-        ),
-        use_na_sentinel=True,
-    )
-    author = authors[:n][thread_of]
-    responder = authors[n:]
+    authors, _ = pd.factorize(conv["member_id"], use_na_sentinel=True)
+    author = authors[post_rows][thread_of]
+    responder = authors[resp_rows]
     by_other = (author < 0) | (responder < 0) | (author != responder)
     counts_as_response = by_other & is_reply
     if responder_roles is not None:
@@ -163,7 +182,9 @@ def threads(
     first_response = _first(at, thread_of, counts_as_response, n)
     first_touch = _first(at, thread_of, by_other, n)
 
-    posts = conv.iloc[post_rows]
+    carried = [c for c in OPTIONAL if c in events.columns]
+    posts = events[["thread_id", "source_id", "occurred_at", "member_id", *carried]]
+    posts = posts.take(rows[post_rows])
     out = pd.DataFrame(
         {
             "thread_id": posts["thread_id"]
@@ -173,15 +194,14 @@ def threads(
             "member_id": posts["member_id"],
         }
     ).reset_index(drop=True)
-    for column in OPTIONAL:
-        if column in conv.columns:
-            out[column] = posts[column].reset_index(drop=True)
+    for column in carried:
+        out[column] = posts[column].reset_index(drop=True)
     out["replies"] = np.bincount(thread_of[is_reply], minlength=n).astype("int64")
     out["comments"] = np.bincount(thread_of[~is_reply], minlength=n).astype("int64")
-    depth = _depths(is_post, own, parent)[resp_rows]
-    out["depth"] = (
-        pd.Series(depth).groupby(thread_of).max().reindex(range(n), fill_value=0).to_numpy()
-    ).astype("int64")
+    depth = np.zeros(n, dtype="int64")
+    if len(resp_rows):
+        np.maximum.at(depth, thread_of, _depths(is_post, own, parent)[resp_rows])
+    out["depth"] = depth
     for name, values in (("first_response", first_response), ("first_touch", first_touch)):
         known = values != _NO_TIME
         stamp = pd.to_datetime(np.where(known, values, 0), utc=True).tz_convert(tzinfo)

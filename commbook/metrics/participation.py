@@ -45,9 +45,15 @@ def contribution_rate(
     """
     require(events, EVENTS, name="events")
     _, lo, hi = window(start, end, tz)
-    active = _members_in(events, ACTIVE_KINDS, lo, hi).nunique()
-    contributors = _members_in(events, CONTRIBUTION_KINDS, lo, hi).nunique()
-    return contributors / active if active else math.nan
+    mask = events["kind"].isin(ACTIVE_KINDS).to_numpy(dtype=bool, na_value=False, copy=True)
+    mask &= events["member_id"].notna().to_numpy()
+    mask &= in_window(events["occurred_at"], lo, hi)
+    if not mask.any():
+        return math.nan
+    # one pass over the frame: contributors are found among the active members' events
+    codes, active = pd.factorize(events["member_id"][mask])
+    kinds = events["kind"][mask].isin(CONTRIBUTION_KINDS).to_numpy(dtype=bool, na_value=False)
+    return len(np.unique(codes[kinds])) / len(active)
 
 
 def contributions_per_member(
