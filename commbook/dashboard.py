@@ -11,7 +11,8 @@ The dashboard app only displays; everything it shows is computed here:
 - :func:`apply_filters` narrows them in memory by channel, member segment and content type
   (pure, fast: a filter change never goes back to the store);
 - :func:`kpis` computes the headline tiles with :func:`commbook.metrics.compare` — the
-  same elapsed time of the previous period when the period is still running;
+  same elapsed time of the previous period when the period is still running — and
+  :func:`workflow_kpis` the community workflow tiles (triage, moderation, who answers);
 - :func:`content_table`, :func:`thread_table`, :func:`paginate` and :func:`csv_data_uri`
   make the drill-down table and its CSV export.
 
@@ -21,6 +22,8 @@ period ends) and ``tenure:established``. A segment narrows the *people*: activit
 only its members; thread metrics count the threads its members started, with every
 answer they got (from anyone). Content is not made by members, so a segment leaves
 content metrics unchanged; the content type filter applies to content metrics only.
+Triage items and moderation actions follow the channel (of the item) and the segment (the
+member who raised the item / was moderated).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from commbook.errors import ValidationError
 from commbook.metrics._time import zone
 from commbook.metrics.catalog import CONVERSATION_COLUMNS, Inputs
 from commbook.reports.periods import Period, resolve_period
+from commbook.triage.sla import SLAPolicy, load_sla
 
 NEW_MEMBER_DAYS = 90
 SEGMENT_ATTRIBUTES = {
@@ -64,6 +68,18 @@ CONTENT_COLUMNS = (
     "shares",
 )
 EVENT_COLUMNS = CONVERSATION_COLUMNS
+TRIAGE_COLUMNS = (
+    "category",
+    "urgency",
+    "channel",
+    "member_id",
+    "received_at",
+    "first_response_at",
+    "resolved_at",
+    "escalation_level",
+    "closed_loop",
+)
+MODERATION_COLUMNS = ("at", "action", "channel", "member_id")
 
 #: Period presets offered by the dashboard, in menu order: key → label.
 PRESETS: dict[str, str] = {
@@ -82,6 +98,18 @@ ACTIVITY_KPIS = ("active_members", "new_members", "stickiness", "contribution_ra
 CONVERSATION_KPIS = ("threads", "answered_rate", "median_first_response_hours")
 CONTENT_KPIS = ("engagement_rate",)
 KPI_KEYS = (*ACTIVITY_KPIS, *CONVERSATION_KPIS, *CONTENT_KPIS)
+#: The "Community workflow" tiles, in display order (keys of the catalog as well).
+TRIAGE_KPIS = (
+    "sla_first_response_within",
+    "triage_first_response_hours",
+    "open_backlog",
+    "stale_backlog",
+    "escalations",
+    "closed_loop_rate",
+)
+MODERATION_KPIS = ("moderation_per_1000_posts",)
+ANSWER_KPIS = ("community_answer_share",)
+WORKFLOW_KPIS = (*TRIAGE_KPIS, *MODERATION_KPIS, *ANSWER_KPIS)
 SHORT_LABELS = {
     "active_members": "Active members",
     "new_members": "New members",
@@ -91,6 +119,14 @@ SHORT_LABELS = {
     "answered_rate": "Answered rate",
     "median_first_response_hours": "Median first reply",
     "engagement_rate": "Content engagement",
+    "sla_first_response_within": "First responses within SLA",
+    "triage_first_response_hours": "Median first response",
+    "open_backlog": "Open backlog",
+    "stale_backlog": "Open over 7 days",
+    "escalations": "Escalations",
+    "closed_loop_rate": "Closed-loop rate",
+    "moderation_per_1000_posts": "Moderation / 1,000 posts",
+    "community_answer_share": "Answered by community",
 }
 
 
@@ -132,7 +168,10 @@ class PeriodFrames:
     ``events``: :data:`EVENT_COLUMNS`, from ``lookback`` to the end, plus replies and
     comments after the end; ``members``: :data:`MEMBER_COLUMNS`; ``content``:
     :data:`CONTENT_COLUMNS`, published in ``[previous_start, end)``; ``titles``:
-    ``thread_id`` → ``title`` of the posts started in the period.
+    ``thread_id`` → ``title`` of the posts started in the period; ``triage``:
+    :data:`TRIAGE_COLUMNS` of the items in the queue at some time in ``[previous_start,
+    end)``; ``moderation``: :data:`MODERATION_COLUMNS`, actions taken in ``[previous_start,
+    end)``. Without them there are no workflow tiles.
     """
 
     period: Period
@@ -141,6 +180,8 @@ class PeriodFrames:
     members: pd.DataFrame
     content: pd.DataFrame
     titles: pd.DataFrame
+    triage: pd.DataFrame | None = None
+    moderation: pd.DataFrame | None = None
 
     @property
     def start(self) -> pd.Timestamp:
@@ -186,7 +227,13 @@ def load_period(url: str | None, period: Period) -> PeriodFrames:
         url, period.start, period.end, columns=("source_id", "title", "body"), kinds=("post",)
     )
     titles = pd.DataFrame({"thread_id": posts["source_id"], "title": thread_titles(posts)})
-    return PeriodFrames(period, previous_start, events, members, content, titles)
+    triage = loaders.load_triage(url, previous_start, period.end, columns=TRIAGE_COLUMNS)
+    moderation = loaders.load_moderation(
+        url, previous_start, period.end, columns=MODERATION_COLUMNS
+    )
+    return PeriodFrames(
+        period, previous_start, events, members, content, titles, triage, moderation
+    )
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -273,7 +320,8 @@ class Filtered:
     ``events``: events of the channel by the segment's members (activity metrics);
     ``conversations``: events of the channel in threads the segment's members started,
     answers from anyone included (thread metrics); ``members``: the segment's members;
-    ``content``: content of the channel and type.
+    ``content``: content of the channel and type; ``triage`` and ``moderation``: items and
+    actions of the channel concerning the segment's members (``None`` when not loaded).
     """
 
     frames: PeriodFrames
@@ -282,6 +330,8 @@ class Filtered:
     conversations: pd.DataFrame
     members: pd.DataFrame
     content: pd.DataFrame
+    triage: pd.DataFrame | None = None
+    moderation: pd.DataFrame | None = None
 
 
 def filter_content(content: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -324,7 +374,22 @@ def apply_filters(data: PeriodFrames, filters: Filters) -> Filtered:
         started = events[events["kind"].to_numpy() == "post"]
         conversations = pd.concat([started, responses]).sort_index()
     content = filter_content(data.content, filters)
-    return Filtered(data, filters, events, conversations, members, content)
+    triage, moderation = (
+        None if frame is None else filter_workflow(frame, filters, members)
+        for frame in (data.triage, data.moderation)
+    )
+    return Filtered(data, filters, events, conversations, members, content, triage, moderation)
+
+
+def filter_workflow(frame: pd.DataFrame, filters: Filters, members: pd.DataFrame) -> pd.DataFrame:
+    """Triage items or moderation actions of the filters' channel and, with a segment, of
+    its ``members`` (by ``member_id``: who raised the item, who was moderated)."""
+    if filters.channel:
+        frame = frame[_is(frame["channel"], filters.channel)]
+    if filters.segment:
+        ids = members["member_id"].dropna().to_numpy()
+        frame = frame[frame["member_id"].isin(ids).to_numpy(dtype=bool, na_value=False)]
+    return frame
 
 
 def format_hours(value: object) -> str:
@@ -391,37 +456,20 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def kpis(filtered: Filtered, *, as_of: dt.datetime | pd.Timestamp | None = None) -> list[Kpi]:
-    """The KPI tiles (:data:`KPI_KEYS`) for the filtered period against the previous one.
+def _now(data: PeriodFrames, as_of: dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:
+    """``as_of`` when it falls inside the period (a running period), else ``None``."""
+    if as_of is None:
+        return None
+    now = pd.Timestamp(as_of)
+    if now <= data.start:
+        raise ValidationError(
+            f"{data.period.title} has not started yet: nothing to show", field="period"
+        )
+    return now if now < data.end else None
 
-    ``as_of`` is "now": when it falls inside the period both windows are cut to the same
-    elapsed time (``partial``); a period entirely in the future has nothing to show and is
-    refused.
-    """
-    data = filtered.frames
-    now = None
-    if as_of is not None:
-        now = pd.Timestamp(as_of)
-        if now <= data.start:
-            raise ValidationError(
-                f"{data.period.title} has not started yet: nothing to show", field="period"
-            )
-        if now >= data.end:
-            now = None
-    period = (data.start, data.end, data.tz)
-    parts = [
-        metrics.compare(
-            ACTIVITY_KPIS,
-            Inputs(events=filtered.events, members=filtered.members),
-            *period,
-            as_of=now,
-        ),
-        metrics.compare(
-            CONVERSATION_KPIS, Inputs(events=filtered.conversations), *period, as_of=now
-        ),
-        metrics.compare(CONTENT_KPIS, Inputs(content=filtered.content), *period, as_of=now),
-    ]
-    table = pd.concat(parts, ignore_index=True).set_index("metric").loc[list(KPI_KEYS)]
+
+def _tiles(table: pd.DataFrame, keys: Sequence[str]) -> list[Kpi]:
+    table = table.set_index("metric").loc[list(keys)]
     return [
         Kpi(
             key=key,
@@ -438,6 +486,69 @@ def kpis(filtered: Filtered, *, as_of: dt.datetime | pd.Timestamp | None = None)
         )
         for key, row in table.iterrows()
     ]
+
+
+def kpis(filtered: Filtered, *, as_of: dt.datetime | pd.Timestamp | None = None) -> list[Kpi]:
+    """The KPI tiles (:data:`KPI_KEYS`) for the filtered period against the previous one.
+
+    ``as_of`` is "now": when it falls inside the period both windows are cut to the same
+    elapsed time (``partial``); a period entirely in the future has nothing to show and is
+    refused.
+    """
+    data = filtered.frames
+    now = _now(data, as_of)
+    period = (data.start, data.end, data.tz)
+    parts = [
+        metrics.compare(
+            ACTIVITY_KPIS,
+            Inputs(events=filtered.events, members=filtered.members),
+            *period,
+            as_of=now,
+        ),
+        metrics.compare(
+            CONVERSATION_KPIS, Inputs(events=filtered.conversations), *period, as_of=now
+        ),
+        metrics.compare(CONTENT_KPIS, Inputs(content=filtered.content), *period, as_of=now),
+    ]
+    return _tiles(pd.concat(parts, ignore_index=True), KPI_KEYS)
+
+
+def workflow_kpis(
+    filtered: Filtered,
+    *,
+    as_of: dt.datetime | pd.Timestamp | None = None,
+    policy: SLAPolicy | None = None,
+) -> list[Kpi]:
+    """The "Community workflow" tiles (:data:`WORKFLOW_KPIS`), compared like :func:`kpis`.
+
+    Triage tiles read the filtered triage items (SLA targets: ``policy``, default
+    ``config/sla.yml``); moderation per 1,000 posts counts the filtered actions against
+    the posts, replies and comments of the filtered events; the community's share of
+    answers looks at the questions of the filtered conversations, the answerer's role
+    coming from every member. Empty when the triage frames were not loaded.
+    """
+    data = filtered.frames
+    if filtered.triage is None or filtered.moderation is None:
+        return []
+    now = _now(data, as_of)
+    period = (data.start, data.end, data.tz)
+    sla = policy or load_sla()
+    parts = [
+        metrics.compare(TRIAGE_KPIS, Inputs(triage=filtered.triage, sla=sla), *period, as_of=now),
+        metrics.compare(
+            MODERATION_KPIS,
+            Inputs(moderation=filtered.moderation, events=filtered.events),
+            *period,
+            as_of=now,
+        ),
+        metrics.compare(
+            ANSWER_KPIS,
+            Inputs(events=filtered.conversations, members=data.members),
+            *period,
+            as_of=now,
+        ),
+    ]
+    return _tiles(pd.concat(parts, ignore_index=True), WORKFLOW_KPIS)
 
 
 def comparison_windows(

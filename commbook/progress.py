@@ -216,6 +216,9 @@ def _load_inputs(windows: Iterable[tuple[Any, dt.date, dt.date]], url: str | Non
     if "triage" in columns:
         cols = [c for c in frames.TRIAGE_COLUMNS if c in columns["triage"]]
         loaded["triage"] = frames.load_triage(url, first, end, columns=cols)
+    if "moderation" in columns:
+        cols = [c for c in frames.MODERATION_COLUMNS if c in columns["moderation"]]
+        loaded["moderation"] = frames.load_moderation(url, first, end, columns=cols)
     return Inputs(**loaded)
 
 

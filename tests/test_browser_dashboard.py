@@ -71,6 +71,34 @@ def expected(url: str, channel: str | None = None) -> dict[str, str]:
     }
 
 
+def expected_workflow(url: str) -> dict[str, str]:
+    """The community workflow tiles for October 2026, from commbook.metrics.workflow."""
+    from commbook.metrics import workflow
+    from commbook.triage.sla import load_sla
+
+    triage = frames.load_triage(url, START, END, columns=frames.TRIAGE_COLUMNS)
+    received = triage[(triage["received_at"] >= START) & (triage["received_at"] < END)]
+    resolved = triage[(triage["resolved_at"] >= START) & (triage["resolved_at"] < END)]
+    times = workflow.response_times(received, END, load_sla()).set_index("category").loc["all"]
+    events = frames.load_events(url, START, None, columns=CONVERSATION_COLUMNS)
+    late_posts = (events["kind"] == "post") & (events["occurred_at"] >= END)
+    answers = workflow.community_answer_share(
+        events[~late_posts],
+        frames.load_members(url, columns=("member_id", "role")),
+        question_categories=workflow.QUESTION_CATEGORIES,
+    )
+    return {
+        "sla_first_response_within": f"{100 * times['first_response_within_sla']:.1f}%",
+        "triage_first_response_hours": f"{times['first_response_median_h']:.1f} h",
+        "open_backlog": f"{workflow.backlog_size(triage, END):,}",
+        "stale_backlog": f"{workflow.stale_backlog_size(triage, END):,}",
+        "escalations": f"{received['escalation_level'].notna().sum():,}",
+        "closed_loop_rate": f"{100 * workflow.closed_loop_rate(resolved):.1f}%",
+        "moderation_per_1000_posts": "0",  # the sample community has no moderation actions
+        "community_answer_share": f"{100 * answers.community_share:.1f}%",
+    }
+
+
 def tile(page: Page, key: str):
     return page.locator(f'.cb-kpi[data-metric="{key}"] .cb-kpi-value')
 
@@ -102,6 +130,11 @@ def test_tiles_match_the_metrics_and_follow_the_channel_filter(
     expect(figure.locator("svg")).to_have_count(1)
     expect(figure).to_have_attribute("aria-label", re.compile("^Line chart of active"))
     expect(page.locator(".cb-dash-chart-content svg")).to_have_count(1)
+    # the community workflow section: triage, moderation and who answers, from the metrics
+    workflow = page.locator(".cb-dash-workflow")
+    expect(workflow.locator("h2")).to_have_text("Community workflow")
+    for key, text in expected_workflow(store.url).items():
+        expect(workflow.locator(f'.cb-kpi[data-metric="{key}"] .cb-kpi-value')).to_have_text(text)
 
     page.locator(".cb-dash-channel select").select_option(label="forum")
     forum = expected(store.url, channel="forum")

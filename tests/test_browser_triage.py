@@ -16,11 +16,13 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from voila_harness import ROOT, Store, new_store, open_app, voila_server
 
+from commbook.feedback.ideas import theme_key
 from commbook.samples.load import load_samples
 from commbook.store import (
     ActivityEvent,
     AuditEntry,
     Channel,
+    ContentItem,
     Member,
     TriageItem,
     TriageResponse,
@@ -160,9 +162,9 @@ def test_triage_loop_end_to_end(server: str, store: Store, app_page: Page, tmp_p
     page.locator(".cb-triage-filter-status select").select_option(label="All open")
     page.locator(".cb-triage-sort select").select_option(label="Newest first")
     expect(page.locator(".cb-triage-row").first).to_contain_text("Soldering station smoking")
-    page.locator(".cb-triage-row", has_text="after password reset").locator(
-        ".cb-triage-open"
-    ).click()
+    reset = page.locator(".cb-triage-row", has_text="after password reset")
+    expect(reset).to_have_count(1)  # rows are refilled one by one after the sort changes
+    reset.locator(".cb-triage-open").click()
     expect(page.locator(".cb-triage-item-header")).to_contain_text("Can't log in")
     _tab(page, "Respond")
     page.locator(".cb-triage-response-text textarea").fill(
@@ -173,6 +175,30 @@ def test_triage_loop_end_to_end(server: str, store: Store, app_page: Page, tmp_p
     path = SCREENSHOT if update else tmp_path / SCREENSHOT.name
     page.locator(".cb-app").screenshot(path=str(path), animations="disabled")
     assert path.stat().st_size > 20_000
+
+    # Content ideas from feedback: a theme members keep raising becomes a calendar idea.
+    service = TriageService(store.url, actor="importer", role="manager")
+    now = dt.datetime.now(dt.UTC)
+    for hours, text in ((50, "Please add a dark mode to the parts catalogue"),
+                        (26, "Dark mode for the parts catalogue, my eyes hurt at night"),
+                        (2, "Any plans for a dark mode in the parts catalogue?")):  # fmt: skip
+        service.create_item(summary=text, category="feedback", channel="forum",
+                            received_at=now - dt.timedelta(hours=hours))  # fmt: skip
+    page.locator(".cb-triage-ideas-load").click()
+    ideas = page.locator(".cb-triage-idea")
+    expect(ideas.first).to_be_visible(timeout=30_000)
+    expect(page.locator(".cb-triage-ideas-summary")).to_contain_text("recurring themes")
+    first = ideas.first
+    label = first.locator(".cb-triage-idea-label").inner_text()
+    first.locator(".cb-triage-idea-add").click()
+    expect(page.locator(".cb-triage-ideas-message")).to_contain_text(
+        "Added to the calendar as idea #"
+    )
+    expect(ideas.first.locator(".cb-triage-idea-done")).to_contain_text("In the calendar")
+    with session_scope(store.url) as s:
+        made = s.scalars(select(ContentItem).where(ContentItem.campaign == "from-feedback")).all()
+        assert [(c.status, c.scheduled_at) for c in made] == [("idea", None)]
+        assert f"[feedback-theme:{theme_key(label)}]" in made[0].notes
 
 
 def test_bulk_assign_selected_items(server: str, store: Store, app_page: Page) -> None:

@@ -319,3 +319,100 @@ def test_load_responses_joins_the_survey_and_filters(sqlite_url: str) -> None:
     assert surveys.values.tolist() == [["nps1", "nps", 10], ["csat", "csat", 5]]
     with pytest.raises(ValidationError, match="unknown column 'mood'"):
         frames.load_responses(sqlite_url, columns=("mood",))
+
+
+# --- community workflow tiles -------------------------------------------------------------------
+
+TRIAGE = pd.DataFrame(
+    {
+        "category": ["support", "support", "feedback", "abuse"],
+        "urgency": ["normal", "normal", "low", "high"],
+        "channel": ["forum", "forum", "chat", "forum"],
+        "member_id": pd.array([1, 2, 1, 3], dtype="Int64"),
+        "received_at": pd.to_datetime(["2026-10-02 09:00", "2026-10-20 09:00",
+                                       "2026-09-10 09:00", "2026-09-20 09:00"], utc=True),
+        "first_response_at": pd.to_datetime(["2026-10-02 10:00", "2026-10-22 09:00",
+                                             "2026-09-10 12:00", None], utc=True),
+        "resolved_at": pd.to_datetime(["2026-10-03 09:00", None, "2026-09-12 09:00", None],
+                                      utc=True),
+        "escalation_level": [None, "team_lead", None, None],
+        "closed_loop": pd.array([True, False, False, False], dtype="boolean"),
+    }
+)  # fmt: skip
+MODERATION = pd.DataFrame(
+    {
+        "at": pd.to_datetime(["2026-09-15 10:00", "2026-10-05 10:00", "2026-10-21 10:00"],
+                             utc=True),
+        "action": ["hide", "hide", "warn"],
+        "channel": ["forum", "forum", "chat"],
+        "member_id": pd.array([2, 2, 1], dtype="Int64"),
+    }
+)  # fmt: skip
+
+
+def october_workflow() -> d.PeriodFrames:
+    events = EVENTS.copy()
+    events.loc[events["kind"] == "post", "category"] = "question"
+    base = october()
+    return d.PeriodFrames(base.period, base.previous_start, events, MEMBERS, CONTENT,
+                          base.titles, TRIAGE, MODERATION)  # fmt: skip
+
+
+def test_workflow_tiles_equal_the_workflow_metrics() -> None:
+    from commbook.metrics import workflow
+    from commbook.triage.sla import parse_sla
+
+    policy = parse_sla({"defaults": {"normal": {"first_response": "4h", "resolution": "1d"}}})
+    data = october_workflow()
+    view = d.apply_filters(data, d.Filters())
+    tiles = {k.key: k for k in d.workflow_kpis(view, policy=policy)}
+    assert list(tiles) == list(d.WORKFLOW_KPIS)
+    start, end = ts("2026-10-01"), ts("2026-11-01")
+    received = TRIAGE[(TRIAGE["received_at"] >= start) & (TRIAGE["received_at"] < end)]
+    times = workflow.response_times(received, end, policy).set_index("category").loc["all"]
+    resolved = TRIAGE[(TRIAGE["resolved_at"] >= start) & (TRIAGE["resolved_at"] < end)]
+    in_october = EVENTS[(EVENTS["occurred_at"] >= start) & (EVENTS["occurred_at"] < end)]
+    actions = MODERATION[MODERATION["at"] >= start]
+    assert tiles["sla_first_response_within"].value == 100 * times["first_response_within_sla"]
+    assert tiles["triage_first_response_hours"].value == times["first_response_median_h"]
+    assert tiles["open_backlog"].value == workflow.backlog_size(TRIAGE, end)
+    assert tiles["stale_backlog"].value == workflow.stale_backlog_size(TRIAGE, end)
+    assert tiles["closed_loop_rate"].value == 100 * workflow.closed_loop_rate(resolved)
+    assert tiles["moderation_per_1000_posts"].value == workflow.moderation_per_1000_posts(
+        actions, in_october
+    )
+    # by hand: items received in October: 1 h (met the 4 h target) and 48 h (breached)
+    assert (tiles["sla_first_response_within"].value_text, tiles["triage_first_response_hours"]
+            .value_text) == ("50.0%", "24.5 h")  # fmt: skip
+    # open on 1 Nov: the escalated October item and September's abuse report, both > 7 days;
+    # on 1 Oct only the abuse report was open (the feedback item was resolved on 12 Sep)
+    assert (tiles["open_backlog"].value, tiles["open_backlog"].previous) == (2, 1)
+    assert tiles["open_backlog"].verdict == "worse"  # lower is better
+    assert (tiles["stale_backlog"].value, tiles["escalations"].value) == (2, 1)
+    assert (tiles["closed_loop_rate"].value, tiles["closed_loop_rate"].previous) == (100, 0)
+    # 2 actions over 4 posts and replies in October (the reaction is not a post); 1 over 2
+    # in September
+    assert tiles["moderation_per_1000_posts"].value_text == "500"
+    assert tiles["moderation_per_1000_posts"].delta_text == "▬ no change"
+    # o1 and o4 first answered by members (2 and 1); September's s1 by staff (member 3)
+    assert (tiles["community_answer_share"].value, tiles["community_answer_share"].previous) == (
+        100.0, 0.0)  # fmt: skip
+
+    forum = {k.key: k for k in d.workflow_kpis(d.apply_filters(data, d.Filters(channel="forum")),
+                                               policy=policy)}  # fmt: skip
+    assert forum["moderation_per_1000_posts"].value == 250.0  # the warn was in chat
+    eu = d.apply_filters(data, d.Filters(segment="region:EU"))  # members 1 and 3
+    assert eu.triage["member_id"].tolist() == [1, 1, 3]
+    assert eu.moderation["member_id"].tolist() == [1]
+    assert d.workflow_kpis(d.apply_filters(october(), d.Filters())) == []  # nothing loaded
+
+
+def test_workflow_tiles_html_shows_the_section() -> None:
+    from commbook.widgets.dashboard_view import workflow_html
+
+    tiles = d.workflow_kpis(d.apply_filters(october_workflow(), d.Filters()))
+    page = workflow_html(tiles)
+    assert page.startswith("<h2>Community workflow</h2>")
+    assert page.count("data-metric=") == len(d.WORKFLOW_KPIS)
+    assert 'data-metric="moderation_per_1000_posts"' in page
+    assert workflow_html([]) == ""

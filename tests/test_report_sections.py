@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -592,3 +592,56 @@ def test_objective_values_from_loaded_frames_equal_progress(sqlite_url: str) -> 
     expected = progress.current_values(data.objectives, sqlite_url, dt.date(2026, 10, 31))
     assert data.objective_values == pytest.approx(expected)
     assert all(v is not None for v in data.objective_values)
+
+
+def test_workflow_section_shows_moderation_per_1000_posts_and_who_answers() -> None:
+    members = _frame(MEMBERS, [(1, "2026-01-01", None, "member"), (2, "2026-01-01", None,
+                                "member")])  # fmt: skip
+    roles = pd.DataFrame({"member_id": [1, 2, 3], "role": ["member", "member", "staff"]})
+    rows = [  # member, kind, when, channel, source, id, thread, parent, accepted, category
+        (1, "post", "2026-10-02 10:00", "forum", "t", "q1", "q1", None, False, "question"),
+        (2, "reply", "2026-10-02 11:00", "forum", "t", "r1", "q1", "q1", False, None),
+        (2, "post", "2026-10-03 10:00", "forum", "t", "q2", "q2", None, False, "support"),
+        (3, "reply", "2026-11-04 10:00", "forum", "t", "r2", "q2", "q2", False, None),
+        (1, "post", "2026-10-05 10:00", "forum", "t", "d1", "d1", None, False, "discussion"),
+        (2, "post", "2026-10-06 10:00", "forum", "t", "q3", "q3", None, False, "question"),
+        (1, "post", "2026-09-06 10:00", "forum", "t", "q0", "q0", None, False, "question"),
+    ]
+    conversations = _frame(CONV, rows)
+    activity = conversations[list(EVENTS)]
+    triage = _frame(TRIAGE, [(1, "abuse", "high", "closed", "forum", 2, "2026-10-02 12:00",
+                              "2026-10-02 12:30", "2026-10-02 13:00", None, True)])  # fmt: skip
+    moderation = pd.DataFrame(
+        {
+            "at": pd.to_datetime(["2026-10-02 12:30", "2026-10-02 12:31", "2026-09-20 10:00"],
+                                 utc=True),
+            "action": ["warn", "hide", "ban"],
+            "channel": ["forum"] * 3,
+            "member_id": pd.array([2, 2, 2], dtype="Int64"),
+        }
+    )  # fmt: skip
+    data = _data(members=members, activity=activity, conversations=conversations,
+                 triage=triage, moderation=moderation, member_roles=roles)  # fmt: skip
+    s = sections.workflow_section(data, POLICY)
+    # October: 2 actions (the ban was in September) over 5 posts and replies written in
+    # October (q1, r1, q2, d1, q3; r2 came in November) → 400 per 1,000
+    assert (s.facts["moderation"], s.facts["posts"]) == (2, 5)
+    assert s.facts["moderation_rate"] == pytest.approx(400.0)
+    assert s.facts["by_action"].to_dict() == {"hide": 1, "warn": 1}
+    # questions asked in October: q1 (answered by member 2), q2 (answered by staff 3 in
+    # November — the role comes from member_roles, 3 is not in the members frame), q3
+    # (unanswered); d1 is a discussion, q0 was in September
+    answers = s.facts["answers"]
+    assert (answers.questions, answers.answered, answers.by_community, answers.by_staff) == (
+        3, 2, 1, 1)  # fmt: skip
+    text = " ".join(p.data for p in s.parts if isinstance(getattr(p, "data", None), str))
+    assert "Moderation per 1,000 posts" in text and "400.0" in text
+    assert "2 moderation actions in the period: 1 hide, 1 warn." in text
+    assert (
+        "Of 3 questions asked, 2 got an answer: 1 first from community members, 1 from staff"
+        in text
+    )
+    assert "Answered by the community" in text and "50%" in text
+    # without member_roles, members decide: 3 is unknown there, so counted as community
+    plain = sections.workflow_section(replace(data, member_roles=None), POLICY)
+    assert plain.facts["answers"].by_community == 2

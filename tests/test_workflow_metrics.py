@@ -162,3 +162,82 @@ def test_community_answer_share_validates_inputs() -> None:
         community_answer_share(EVENTS.drop(columns=["thread_id"]), MEMBERS)
     empty = community_answer_share(EVENTS.iloc[0:0], MEMBERS)
     assert empty.questions == 0 and pd.isna(empty.community_share)
+
+
+# --- moderation, stale backlog and the workflow metrics of the catalog -------------------
+
+MODERATION = pd.DataFrame(
+    {
+        "action": ["hide", "warn", "hide"],
+        "at": ts(["2025-03-02 10:00", "2025-03-04 10:00", "2025-03-12 10:00"]),
+    }
+)
+POSTS = pd.DataFrame(
+    {
+        "kind": ["post", "reply", "comment", "reaction", "post", "post"],
+        "occurred_at": ts(["2025-03-01 09:00", "2025-03-01 10:00", "2025-03-03 10:00",
+                           "2025-03-03 11:00", "2025-03-05 10:00", "2025-03-11 10:00"]),
+    }
+)  # fmt: skip
+
+
+def test_moderation_per_1000_posts_counts_posts_replies_and_comments() -> None:
+    from commbook.metrics.workflow import moderation_by_action, moderation_per_1000_posts
+
+    # 3 actions over 5 posts, replies and comments (the reaction is not a post)
+    assert moderation_per_1000_posts(MODERATION, POSTS) == pytest.approx(600.0)
+    assert moderation_per_1000_posts(MODERATION, POSTS, post_kinds=("post",)) == 1000.0
+    assert pd.isna(moderation_per_1000_posts(MODERATION, POSTS.iloc[0:0]))
+    assert moderation_per_1000_posts(MODERATION.iloc[0:0], POSTS) == 0.0
+    assert moderation_by_action(MODERATION).to_dict() == {"hide": 2, "warn": 1}
+    assert list(moderation_by_action(MODERATION.iloc[::-1]).index) == ["hide", "warn"]
+    with pytest.raises(ValidationError, match="action"):
+        moderation_per_1000_posts(MODERATION.drop(columns=["action"]), POSTS)
+
+
+def test_stale_backlog_counts_open_items_older_than_a_week(items: pd.DataFrame) -> None:
+    from commbook.metrics.workflow import stale_backlog_size
+
+    # open at AT: i3 (2 h old), i4 (5 days), i7 (2 days; answered later, not resolved)
+    assert stale_backlog_size(items, AT) == 0
+    assert stale_backlog_size(items, AT, older_than=pd.Timedelta(days=2)) == 2  # i4, i7
+    assert stale_backlog_size(items, "2025-03-13 00:00") == 1  # i4 is 8 days old; i6 is new
+
+
+def test_workflow_metrics_of_the_catalog_for_a_window(items: pd.DataFrame) -> None:
+    from commbook.metrics.catalog import CATALOG, HIGHER, LOWER, Inputs, value
+
+    members = pd.DataFrame({"member_id": [1, 2, 3], "role": ["member", "member", "staff"]})
+    events = pd.DataFrame(
+        {
+            "kind": ["post", "reply", "post", "reply", "post", "reply", "post", "reply"],
+            "member_id": [1, 2, 1, 3, 1, 2, 1, 3],
+            "thread_id": ["q1", "q1", "q2", "q2", "d1", "d1", "q0", "q0"],
+            "category": ["question", None, "support", None, "discussion", None, "question",
+                         None],
+            "occurred_at": ts(["2025-03-02 09:00", "2025-03-02 10:00", "2025-03-08 09:00",
+                               "2025-03-12 09:00", "2025-03-03 09:00", "2025-03-03 10:00",
+                               "2025-02-20 09:00", "2025-02-20 10:00"]),
+        }
+    )  # fmt: skip
+    inputs = Inputs(triage=items, moderation=MODERATION, events=events, members=members)
+    window = ("2025-03-01", "2025-03-10")
+    assert value("open_backlog", inputs, *window) == 3  # i3, i4, i7 open on 10 Mar
+    assert value("stale_backlog", inputs, *window) == 0
+    assert value("stale_backlog", inputs, "2025-03-01", "2025-03-13") == 1  # i4
+    # received in the window and escalated: i2 (team lead), i5 (legal), i7 (team lead);
+    # i4's empty level is not an escalation, i6 came on 11 Mar
+    assert value("escalations", inputs, *window) == 3
+    # 2 actions (2 and 4 Mar; not 12 Mar) over the 5 posts and replies of the window
+    # (q1 ×2, q2's post, d1 ×2; q2's reply came on 12 Mar) → 400 per 1,000
+    assert value("moderation_per_1000_posts", inputs, *window) == pytest.approx(400.0)
+    # questions asked in the window: q1 (answered by member 2) and q2 (support; answered
+    # by staff on 12 Mar, after the window — late answers count); d1 is a discussion and
+    # q0 was asked before → 1 of 2 by the community
+    assert value("community_answer_share", inputs, *window) == pytest.approx(50.0)
+    assert CATALOG["community_answer_share"].direction == HIGHER
+    assert CATALOG["community_answer_share"].follow_up
+    for key in ("open_backlog", "stale_backlog", "escalations", "moderation_per_1000_posts"):
+        assert CATALOG[key].direction == LOWER
+    with pytest.raises(ValidationError, match="needs the moderation frame"):
+        value("moderation_per_1000_posts", Inputs(events=events), *window)

@@ -1,4 +1,5 @@
-"""The managers' dashboard: filters, KPI tiles with changes, charts and a drill-down table.
+"""The managers' dashboard: filters, KPI tiles with changes, the community workflow tiles,
+charts and a drill-down table.
 
 ``dashboard_app(url)`` is what ``notebooks/dashboard.ipynb`` displays. The widget only
 displays: frames are read once per period (``commbook.dashboard.load_period``), every
@@ -28,6 +29,7 @@ from commbook.widgets.dashboard_view import (
     stylesheet,
     table_html,
     tiles_html,
+    workflow_html,
 )
 from commbook.widgets.theme import alert, card, row
 from commbook.widgets.theme import stylesheet as base_stylesheet
@@ -96,6 +98,8 @@ class DashboardApp:
         self.message = w.HTML()
         self.tiles = w.HTML()
         self.tiles.add_class("cb-dash-tiles")
+        self.workflow = w.HTML()
+        self.workflow.add_class("cb-dash-workflow")
         self.activity_chart = w.HTML()
         self.activity_chart.add_class("cb-dash-chart")
         self.activity_chart.add_class("cb-dash-chart-activity")
@@ -165,6 +169,7 @@ class DashboardApp:
                 filters,
                 self.message,
                 self.tiles,
+                self.workflow,
                 charts_row,
                 drill,
             ],
@@ -242,6 +247,7 @@ class DashboardApp:
             self.filtered = dashboard.apply_filters(self.data, self.filters())
             now = self.now()
             kpis = dashboard.kpis(self.filtered, as_of=now)
+            workflow = dashboard.workflow_kpis(self.filtered, as_of=now)
             note = dashboard.comparison_note(self.data, now)
         except CommbookError as exc:
             self._fail(str(exc))
@@ -252,6 +258,7 @@ class DashboardApp:
             f"<b>{e(period.title)}</b> · {e(self.filters().describe())}<br>{e(note)}"
         )
         self.tiles.value = tiles_html(kpis)
+        self.workflow.value = workflow_html(workflow)
         self._charts()
         self.page = 1
         self._drill_changed()

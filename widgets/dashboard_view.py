@@ -38,6 +38,9 @@ CSS = """
   font-size: 13.5px; }
 .cb-dash-export a:hover { background: #1d3557; }
 .cb-dash-table td.cb-num, .cb-dash-table th.cb-num { text-align: right; }
+.cb-dash-workflow h2 { margin: 4px 0 2px; font-size: 18px; color: #1d3557; }
+.cb-dash-workflow .cb-dash-workflow-intro { margin: 0 0 10px; font-size: 13px; color: #475467; }
+.cb-dash-workflow .cb-kpi { border-top-color: #7a5af8; }
 """
 
 
@@ -65,6 +68,17 @@ def tiles_html(kpis: Sequence[Kpi]) -> str:
             f'<div class="cb-kpi-note">{e(k.description)}</div></div>'
         )
     return f'<div class="cb-kpis">{"".join(cells)}</div>'
+
+
+def workflow_html(kpis: Sequence[Kpi]) -> str:
+    """The "Community workflow" section: a heading, one sentence, and its tiles."""
+    if not kpis:
+        return ""
+    return (
+        "<h2>Community workflow</h2>"
+        '<p class="cb-dash-workflow-intro">How fast the team answers the triage queue, '
+        "what is still open, moderation, and who answers members' questions.</p>" + tiles_html(kpis)
+    )
 
 
 def chart_html(chart: alt.TopLevelMixin) -> str:

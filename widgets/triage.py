@@ -1,4 +1,5 @@
-"""The triage app: the queue on the left, the open item on the right, counts on top.
+"""The triage app: the queue on the left, the open item on the right, counts on top, and
+content ideas from recurring feedback below.
 
 ``triage_app(url, actor, role)`` is what ``notebooks/triage.ipynb`` displays. The role
 (default ``COMMBOOK_ROLE``) decides which actions are offered; the service enforces it.
@@ -19,6 +20,7 @@ from commbook.widgets.theme import stylesheet as base_stylesheet
 from commbook.widgets.triage_detail import ItemPanel
 from commbook.widgets.triage_format import e
 from commbook.widgets.triage_format import stylesheet as triage_stylesheet
+from commbook.widgets.triage_ideas import IdeasPanel
 from commbook.widgets.triage_queue import QueueView
 
 
@@ -50,6 +52,7 @@ class TriageApp:
         header.add_class("cb-app-header")
         self.stats = w.HTML()
         self.stats.add_class("cb-triage-stats-box")
+        self.ideas = IdeasPanel(self.service)
         self.widget = w.VBox(
             [
                 base_stylesheet(),
@@ -57,6 +60,7 @@ class TriageApp:
                 header,
                 self.stats,
                 row(self.queue.widget, self.panel.widget, align_items="flex-start"),
+                self.ideas.widget,
             ],
             layout=w.Layout(grid_gap="14px"),
         )

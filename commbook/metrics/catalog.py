@@ -10,9 +10,11 @@ Rates are expressed in **percent** here (unit ``%``, 0–100) because objectives
 by people ("raise the answered rate to 80 %"); the underlying functions return fractions.
 
 Triage metrics (``closed_loop_rate``, ``triage_first_response_hours``,
-``sla_first_response_within``) read the ``triage`` frame and measure the window the way
-the stakeholder report's workflow section does: items received in the window, judged as of
-its end; the closed loop over items resolved in it.
+``sla_first_response_within``, ``open_backlog``, ``stale_backlog``, ``escalations``) read the
+``triage`` frame and measure the window the way the stakeholder report's workflow section
+does: items received in the window, judged as of its end; the closed loop over items
+resolved in it; the backlog as it stood at the end. ``moderation_per_1000_posts`` reads the
+``moderation`` frame and the events; ``community_answer_share`` the events and members.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from commbook.errors import ValidationError
-from commbook.metrics._schema import NUMBER, TIMESTAMP, require
+from commbook.metrics._schema import ANY, NUMBER, TIMESTAMP, require
 from commbook.metrics._time import Instant, in_window, window
 from commbook.metrics.activity import MAU_DAYS, WAU_DAYS, activity_summary
 from commbook.metrics.content import engagement_items
@@ -62,7 +64,8 @@ class Inputs:
     optionally ``survey_kind`` (only ``nps`` rows count for the NPS).
     ``triage``: triage items (``commbook.frames.load_triage``; columns as in
     ``commbook.metrics.workflow``). ``sla``: the SLA targets for the triage metrics
-    (``None``: ``config/sla.yml``, read when a metric needs it).
+    (``None``: ``config/sla.yml``, read when a metric needs it). ``moderation``:
+    moderation actions (``commbook.frames.load_moderation``: ``at``, ``action``).
     """
 
     events: pd.DataFrame | None = None
@@ -71,6 +74,7 @@ class Inputs:
     responses: pd.DataFrame | None = None
     triage: pd.DataFrame | None = None
     sla: SLAPolicy | None = None
+    moderation: pd.DataFrame | None = None
 
 
 Compute = Callable[[Inputs, pd.Timestamp, pd.Timestamp, dt.tzinfo], float]
@@ -178,6 +182,51 @@ def _closed_loop(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzin
     items = inputs.triage
     require(items, {"resolved_at": TIMESTAMP}, name="triage")
     return _percent(closed_loop_rate(items[in_window(items["resolved_at"], lo, hi)]))
+
+
+def _open_backlog(stale: bool) -> Compute:
+    """Items open at the window's end (``stale``: only those open for 7 days or more)."""
+
+    def compute(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
+        from commbook.metrics.workflow import backlog_size, stale_backlog_size
+
+        items = inputs.triage
+        return float(stale_backlog_size(items, hi) if stale else backlog_size(items, hi))
+
+    return compute
+
+
+def _escalations(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
+    items = inputs.triage
+    require(items, {"received_at": TIMESTAMP, "escalation_level": ANY}, name="triage")
+    level = items.loc[in_window(items["received_at"], lo, hi), "escalation_level"].astype(object)
+    return float((level.notna() & (level != "")).sum())
+
+
+def _moderation_rate(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
+    from commbook.metrics.workflow import moderation_per_1000_posts
+
+    actions, events = inputs.moderation, inputs.events
+    require(actions, {"at": TIMESTAMP, "action": ANY}, name="moderation")
+    require(events, {"kind": ANY, "occurred_at": TIMESTAMP}, name="events")
+    return moderation_per_1000_posts(
+        actions[in_window(actions["at"], lo, hi)], events[in_window(events["occurred_at"], lo, hi)]
+    )
+
+
+def _community_share(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
+    """``workflow.community_answer_share`` of the questions asked in the window (answers
+    may come later)."""
+    from commbook.metrics.workflow import QUESTION_CATEGORIES, community_answer_share
+
+    events = inputs.events
+    require(events, {"kind": ANY, "occurred_at": TIMESTAMP}, name="events")
+    is_post = (events["kind"] == "post").to_numpy(dtype=bool, na_value=False)
+    keep = ~is_post | in_window(events["occurred_at"], lo, hi)
+    share = community_answer_share(
+        events[keep], inputs.members, question_categories=QUESTION_CATEGORIES
+    )
+    return _percent(share.community_share)
 
 
 _ACT = {"events": ACTIVITY_COLUMNS}
@@ -318,6 +367,40 @@ CATALOG: dict[str, CatalogMetric] = {
             "Share of triage items resolved in the period whose member was told the outcome.",
             HIGHER, _closed_loop, {"triage": ("resolved_at", "closed_loop")},
             minimum=0, maximum=100,
+        ),
+        CatalogMetric(
+            "open_backlog", "Open triage backlog", "items",
+            "Triage items still open (not resolved) at the end of the period.",
+            LOWER, _open_backlog(stale=False), {"triage": ("received_at", "resolved_at")},
+            minimum=0,
+        ),
+        CatalogMetric(
+            "stale_backlog", "Backlog older than 7 days", "items",
+            "Triage items open at the end of the period that arrived 7 or more days before it.",
+            LOWER, _open_backlog(stale=True), {"triage": ("received_at", "resolved_at")},
+            minimum=0,
+        ),
+        CatalogMetric(
+            "escalations", "Escalations", "items",
+            "Triage items received in the period that were escalated (team lead, legal, PR "
+            "or security).",
+            LOWER, _escalations, {"triage": ("received_at", "escalation_level")}, minimum=0,
+        ),
+        CatalogMetric(
+            "moderation_per_1000_posts", "Moderation actions per 1,000 posts", "per 1,000 posts",
+            "Moderation actions taken in the period per 1,000 posts, replies and comments "
+            "written in it.",
+            LOWER, _moderation_rate,
+            {"moderation": ("at", "action"), "events": ("kind", "occurred_at")}, minimum=0,
+        ),
+        CatalogMetric(
+            "community_answer_share", "Questions answered by the community", "%",
+            "Of the questions asked in the period that got an answer, the share first answered "
+            "by a community member rather than staff or a moderator.",
+            HIGHER, _community_share,
+            {"events": ("kind", "member_id", "thread_id", "occurred_at", "category"),
+             "members": ("member_id", "role")},
+            minimum=0, maximum=100, follow_up=True,
         ),
     )
 }  # fmt: skip

@@ -14,6 +14,9 @@ Input ``items`` — one row per triage item (see ``commbook.store.models.TriageI
 | ``escalation_level`` | str, nullable | team_lead, legal, pr, security |
 | ``closed_loop`` | bool | the member was told the outcome |
 
+Input ``moderation`` — one row per moderation action (``commbook.frames.load_moderation``;
+``action``, ``at``, and ``channel`` / ``member_id`` for filtering).
+
 Each function lists the columns it needs and checks them (``ValidationError`` naming the
 missing column). Formulas: ``docs/triage.md``.
 """
@@ -29,7 +32,7 @@ import pandas as pd
 from commbook.errors import ValidationError
 from commbook.metrics._schema import ANY, TIMESTAMP, require
 from commbook.metrics._time import Instant, bound, zone
-from commbook.triage.model import ESCALATION_LEVELS
+from commbook.triage.model import ESCALATION_LEVELS, MODERATION_ACTIONS
 from commbook.triage.sla import SLAPolicy, load_sla, sla_status
 
 TIMES = {
@@ -48,6 +51,12 @@ AGE_BUCKETS: tuple[tuple[str, pd.Timedelta], ...] = (
     ("30d+", pd.Timedelta(days=30)),
 )
 HOUR = pd.Timedelta(hours=1)
+#: An open item this old or older is "stale" (the backlog's ``7-30d`` and ``30d+`` buckets).
+STALE_AFTER = pd.Timedelta(days=7)
+#: Event kinds that count as posts for moderation rates: anything a member writes.
+POST_KINDS: tuple[str, ...] = ("post", "reply", "comment")
+#: Post categories that are questions (Stack Exchange questions are imported as ``question``).
+QUESTION_CATEGORIES: tuple[str, ...] = ("question", "support")
 
 
 def _at(at: Instant) -> pd.Timestamp:
@@ -139,6 +148,15 @@ def backlog_size(items: pd.DataFrame, at: Instant) -> int:
     return len(open_items(items, at))
 
 
+def stale_backlog_size(
+    items: pd.DataFrame, at: Instant, older_than: pd.Timedelta = STALE_AFTER
+) -> int:
+    """Number of items open at ``at`` that were received at least ``older_than`` before it
+    (default 7 days: the backlog's ``7-30d`` and ``30d+`` buckets)."""
+    open_ = open_items(items, at)
+    return int((_at(at) - _utc(open_["received_at"]) >= older_than).sum())
+
+
 def backlog(items: pd.DataFrame, at: Instant) -> pd.DataFrame:
     """Open items at ``at`` by category (rows) and age bucket (columns, see
     :data:`AGE_BUCKETS`; age = at − received_at), with a ``total`` column and row."""
@@ -190,6 +208,34 @@ def closed_loop_rate(items: pd.DataFrame) -> float:
         return float("nan")
     flag = resolved["closed_loop"].astype(object).where(resolved["closed_loop"].notna(), False)
     return float(flag.astype(bool).mean())
+
+
+def moderation_per_1000_posts(
+    moderation: pd.DataFrame,
+    events: pd.DataFrame,
+    *,
+    post_kinds: Sequence[str] = POST_KINDS,
+) -> float:
+    """Moderation actions per 1,000 posts: ``len(moderation) ÷ posts × 1000``, where posts are
+    the ``events`` whose ``kind`` is in ``post_kinds`` (posts, replies, comments).
+
+    Both frames must cover the same window and channel (the caller filters them). NaN
+    when there is no post.
+    """
+    require(moderation, {"action": ANY}, name="moderation")
+    require(events, {"kind": ANY}, name="events")
+    posts = int(events["kind"].isin(list(post_kinds)).sum())
+    return 1000 * len(moderation) / posts if posts else float("nan")
+
+
+def moderation_by_action(moderation: pd.DataFrame) -> pd.Series:
+    """Moderation actions per ``action``, lightest first (``model.MODERATION_ACTIONS``, then
+    unknown actions alphabetically); actions never taken are left out."""
+    require(moderation, {"action": ANY}, name="moderation")
+    counts = moderation["action"].dropna().astype(str).value_counts()
+    order = [a for a in MODERATION_ACTIONS if a in counts.index]
+    order += sorted(set(counts.index) - set(order))
+    return counts.reindex(order).astype(int).rename("actions")
 
 
 # --- who answers questions ------------------------------------------------------------

@@ -16,7 +16,8 @@ Time ranges loaded (local days of the report's timezone):
 - content published in the last ``RANKING_MONTHS`` months (the ranking needs enough
   items), content scheduled in the next period (the calendar preview);
 - survey responses of the last ``FEEDBACK_MONTHS`` months (NPS comes in quarterly waves);
-- triage items received before the end and not resolved before the previous period.
+- triage items received before the end and not resolved before the previous period;
+- moderation actions taken from the previous period's start to the end.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class ReportData:
     ``previous`` and ``next`` are ``(start, end)`` aware timestamps; ``segment`` and
     ``channel`` are the filters applied (empty: none); ``objectives`` are the stored
     objectives (any objects with the ``commbook.progress.ObjectiveLike`` attributes).
+    ``moderation``: moderation actions (``at``, ``action``, ``channel``, ``member_id``;
+    ``None``: none recorded); ``member_roles``: ``member_id`` → ``role`` of every member,
+    before the segment filter (who answered questions; ``None``: use ``members``).
     """
 
     period: Period
@@ -84,6 +88,8 @@ class ReportData:
     segment_sizes: dict[str, int] = field(default_factory=dict)
     member_segments: pd.Series | None = None  # member_id → segment name (first match)
     objective_values: list[float | None] = field(default_factory=list)
+    moderation: pd.DataFrame | None = None
+    member_roles: pd.DataFrame | None = None
 
     @property
     def start(self) -> pd.Timestamp:
@@ -188,6 +194,10 @@ def load_report_data(
     responses_start = _months_before(end, FEEDBACK_MONTHS, tzinfo)
     responses = _responses(url, responses_start, end)
     triage = _triage(url, prev[0], end)
+    moderation = frames.load_moderation(
+        url, prev[0], end, columns=("at", "action", "channel", "member_id")
+    )
+    member_roles = members[["member_id", "role"]].reset_index(drop=True)
 
     unfiltered = {
         "activity": (activity, first_activity),
@@ -202,6 +212,7 @@ def load_report_data(
         content = content[content["channel"] == channel]
         upcoming = upcoming[upcoming["channel"] == channel]
         triage = triage[triage["channel"] == channel]
+        moderation = moderation[moderation["channel"] == channel]
 
     sizes, member_segments, chosen = _segments(url, members, activity, end, segment)
     if segment:
@@ -218,6 +229,7 @@ def load_report_data(
         ]
         responses = responses[responses["member_id"].isin(ids)]
         triage = triage[triage["member_id"].isin(ids)]
+        moderation = moderation[moderation["member_id"].isin(ids)]
 
     from commbook.planning import list_objectives
 
@@ -240,6 +252,8 @@ def load_report_data(
         channel=channel,
         segment_sizes=sizes,
         member_segments=member_segments,
+        moderation=moderation.reset_index(drop=True),
+        member_roles=member_roles,
     )
 
 

@@ -27,10 +27,15 @@ import pandas as pd
 from commbook import charts, metrics
 from commbook.metrics.catalog import Inputs
 from commbook.metrics.workflow import (
+    POST_KINDS,
+    QUESTION_CATEGORIES,
     backlog,
     backlog_size,
     closed_loop_rate,
+    community_answer_share,
     escalation_volume,
+    moderation_by_action,
+    moderation_per_1000_posts,
 )
 from commbook.metrics.workflow import (
     response_times as workflow_response_times,
@@ -777,9 +782,38 @@ def weekend_medians(items: pd.DataFrame, tz: dt.tzinfo) -> pd.DataFrame:
     return table.reset_index()
 
 
+def moderation_and_answers(data: ReportData) -> dict[str, Any]:
+    """The period's moderation actions per 1,000 posts (``moderation``: actions,
+    ``posts``, ``moderation_rate``, ``by_action``) and who first answered the questions
+    asked in it (``answers``: ``workflow.AnswerShare`` over posts of categories
+    ``workflow.QUESTION_CATEGORIES``; answerers' roles from ``member_roles``)."""
+    act = data.activity
+    in_period = metrics_in(act["occurred_at"], data.start, data.end)
+    posts = act[in_period & act["kind"].isin(list(POST_KINDS)).to_numpy()]
+    actions = data.moderation
+    if actions is None:
+        actions = pd.DataFrame({"at": pd.to_datetime([], utc=True), "action": []})
+    actions = actions[metrics_in(actions["at"], data.start, data.end)]
+    conv = data.conversations
+    asked = ~(conv["kind"] == "post").to_numpy() | metrics_in(
+        conv["occurred_at"], data.start, data.end
+    )
+    roles = data.member_roles if data.member_roles is not None else data.members
+    return {
+        "moderation": len(actions),
+        "posts": len(posts),
+        "moderation_rate": moderation_per_1000_posts(actions, posts),
+        "by_action": moderation_by_action(actions),
+        "answers": community_answer_share(
+            conv[asked], roles, question_categories=QUESTION_CATEGORIES
+        ),
+    }
+
+
 def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Section:
     """Community workflow: first response against SLA per category, backlog and its age,
-    escalations and the closed-loop rate."""
+    escalations, the closed-loop rate, moderation per 1,000 posts and the share of
+    questions the community answered."""
     policy = policy or load_sla()
     s = Section("workflow", "Community workflow")
     s.add(
@@ -803,6 +837,9 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
     open_end, open_start = backlog_size(t, data.end), backlog_size(t, data.start)
     escalated = int(received["escalation_level"].notna().sum())
     overall = times[times["category"] == "all"].iloc[0]
+    extra = moderation_and_answers(data)
+    answers = extra["answers"]
+    s.facts.update(**extra)
     s.facts.update(
         times=times,
         previous_times=before,
@@ -827,6 +864,12 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
                 Kpi("Open at period end", f"{open_end:,}", f"{open_start:,} at the start"),
                 Kpi("Closed loop", "—" if _nan(loop) else f"{loop:.0%}",
                     f"of {len(resolved):,} resolved items"),
+                Kpi("Moderation per 1,000 posts",
+                    "—" if _nan(extra["moderation_rate"]) else f"{extra['moderation_rate']:.1f}",
+                    f"{extra['moderation']:,} actions, {extra['posts']:,} posts"),
+                Kpi("Answered by the community",
+                    "—" if _nan(answers.community_share) else f"{answers.community_share:.0%}",
+                    f"of {answers.answered:,} answered questions"),
             ]
         )
     )  # fmt: skip
@@ -877,6 +920,22 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
         )
     else:
         s.add(blocks.paragraph("Nothing was open at the end of the period."))
+    if extra["moderation"]:
+        s.add(
+            blocks.paragraph(
+                f"{plural(extra['moderation'], 'moderation action')} in the period: "
+                + ", ".join(f"{n} {a}" for a, n in extra["by_action"].items())
+                + "."
+            )
+        )
+    if answers.questions:
+        s.add(
+            blocks.paragraph(
+                f"Of {plural(answers.questions, 'question')} asked, {answers.answered:,} got an "
+                f"answer: {answers.by_community:,} first from community members, "
+                f"{answers.by_staff:,} from staff or moderators."
+            )
+        )
     if not escalated:
         s.add(blocks.paragraph("No item was escalated in the period."))
     else:

@@ -209,11 +209,24 @@ WORKFLOW_ACTIONS: tuple[str, ...] = (
     "reopen",  # move a resolved item back to in_progress
     "edit_rules",  # change config/triage_rules.yml
     "edit_sla",  # change config/sla.yml
+    "plan_content",  # turn a recurring feedback theme into a content-calendar idea
 )
 ACTIONS: tuple[str, ...] = WORKFLOW_ACTIONS + MODERATION_ACTIONS
 
 _MODERATOR = frozenset(
-    {"view", "triage", "assign", "respond", "escalate", "approve", "edit", "hide", "remove", "warn"}
+    {
+        "view",
+        "triage",
+        "assign",
+        "respond",
+        "escalate",
+        "plan_content",
+        "approve",
+        "edit",
+        "hide",
+        "remove",
+        "warn",
+    }
 )
 #: ``role → actions it may take``. Viewers only look; moderators work the queue and take
 #: the reversible or light moderation actions; managers can do everything, including
