@@ -10,6 +10,9 @@ values, call these functions and show the messages they raise.
   loaded and raises ``ConflictError`` when someone else saved in between.
 - Invalid values raise ``InvalidObjective`` (a ``ValidationError``): ``field`` and the
   message are the first problem's, ``problems`` lists all of them, in form order.
+- An objective targets audience segments (``segment_ids``, checked against the store on
+  save); calendar items point at it through ``content_items.objective_id`` —
+  ``linked_content`` lists them.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ from typing import Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from commbook.store import Objective, session_scope
+from commbook.errors import ValidationError
+from commbook.store import AudienceSegment, ContentItem, Objective, session_scope
 from commbook.store.records import Records, assign_changed, require_version
 from commbook.validation import InvalidValues, choice, validate
 
@@ -95,13 +100,16 @@ FIELDS: dict[str, str] = {
     "due_date": "Due date",
     "owner": "Owner",
     "status": "Status",
+    "segment_ids": "Audience segments",
 }
 
 CONFLICT_MESSAGE = (
     "Someone else changed this objective since you opened it. "
     "Reload to see their version, then apply your changes again."
 )
-_RECORDS = Records(Objective, "Objective", CONFLICT_MESSAGE)
+_RECORDS = Records(
+    Objective, "Objective", CONFLICT_MESSAGE, options=(selectinload(Objective.segments),)
+)
 #: A module function, so a test can slip a concurrent save in between check and write.
 _get_for_change = _RECORDS.for_change
 
@@ -131,6 +139,7 @@ class ObjectiveInput(BaseModel):
     due_date: dt.date
     owner: str = pydantic.Field(max_length=100)
     status: str = "active"
+    segment_ids: list[int] = pydantic.Field(default_factory=list)
 
     @field_validator("title", "owner")
     @classmethod
@@ -200,6 +209,16 @@ class ObjectiveInput(BaseModel):
             raise ValueError("Due date must be after the start date")
         return value
 
+    @field_validator("segment_ids", mode="before")
+    @classmethod
+    def _none_is_no_segments(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("segment_ids")
+    @classmethod
+    def _distinct_sorted(cls, value: list[int]) -> list[int]:
+        return sorted(set(value))
+
 
 def _allowed_range(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
@@ -213,12 +232,57 @@ _TYPE_MESSAGES = {
     "float": "{label} must be a number",
     "date": "{label} must be a date (YYYY-MM-DD)",
     "string": "{label} must be text",
+    "list": "{label} must be a list of segments",
+    "int": "{label} must be segment ids (whole numbers)",
 }
 
 
 def validate_objective(data: dict[str, Any]) -> ObjectiveInput:
-    """Check a form's values; raise ``InvalidObjective`` listing every problem."""
+    """Check a form's values; raise ``InvalidObjective`` listing every problem.
+
+    Only the values themselves: whether the segments exist is checked on save.
+    """
     return validate(ObjectiveInput, data, InvalidObjective, FIELDS, _TYPE_MESSAGES)
+
+
+def _unknown_segments(session: Session, ids: list[int]) -> ValidationError | None:
+    """The problem with ``ids`` naming segments not (or no longer) in the store, if any."""
+    if not ids:
+        return None
+    found = set(session.scalars(select(AudienceSegment.id).where(AudienceSegment.id.in_(ids))))
+    missing = [i for i in ids if i not in found]
+    if not missing:
+        return None
+    which = ", ".join(str(i) for i in missing)
+    noun = "segment" if len(missing) == 1 else "segments"
+    return ValidationError(
+        f"Unknown audience {noun} {which} (it may have been deleted); reload and pick again",
+        field="segment_ids",
+    )
+
+
+def _checked(session: Session, data: dict[str, Any]) -> ObjectiveInput:
+    """``data`` validated, segments included: every problem in one ``InvalidObjective``."""
+    ids = data.get("segment_ids")
+    try:
+        ids = [int(i) for i in ids or []]
+    except (TypeError, ValueError):
+        ids = []  # the validation below words it
+    try:
+        checked = validate_objective(data)
+    except InvalidObjective as exc:
+        problems = [p for p in exc.problems if p.field != "segment_ids"]
+        unknown = None if len(problems) < len(exc.problems) else _unknown_segments(session, ids)
+        order = {name: i for i, name in enumerate(FIELDS)}
+        ranked = sorted(
+            [*exc.problems, *([unknown] if unknown else [])],
+            key=lambda p: order.get(p.field or "", len(order)),
+        )
+        raise InvalidObjective(ranked) from None
+    unknown = _unknown_segments(session, checked.segment_ids)
+    if unknown is not None:
+        raise InvalidObjective([unknown])
+    return checked
 
 
 def blank_objective(today: dt.date | None = None) -> dict[str, Any]:
@@ -237,12 +301,18 @@ def blank_objective(today: dt.date | None = None) -> dict[str, Any]:
         "due_date": start + dt.timedelta(days=90),
         "owner": "",
         "status": "active",
+        "segment_ids": [],
     }
 
 
 def objective_values(objective: Objective) -> dict[str, Any]:
-    """The editable values of a stored objective, keyed like ``FIELDS`` (to fill a form)."""
-    return {name: getattr(objective, name) for name in FIELDS}
+    """The editable values of a stored objective, keyed like ``FIELDS`` (to fill a form).
+
+    ``objective`` must have its segments loaded (as ``get_objective`` returns it).
+    """
+    values = {name: getattr(objective, name) for name in FIELDS if name != "segment_ids"}
+    values["segment_ids"] = sorted(s.id for s in objective.segments)
+    return values
 
 
 def save_objective(
@@ -259,25 +329,92 @@ def save_objective(
     saved in between and ``ConflictError`` is raised (the store's version column catches a
     save that races with this one). ``NotFound`` if ``id`` was deleted meanwhile.
     ``actor`` is recorded in the audit log (default: the configured user).
+    ``segment_ids`` must name stored segments (``InvalidObjective`` otherwise); an update
+    whose ``data`` has no ``segment_ids`` key keeps the objective's segments.
     """
-    values = validate_objective(data).model_dump()
     require_version(id, version, "save_objective")
     with _RECORDS.changing(url, actor) as session:
+        checked = _checked(session, data)
+        values = checked.model_dump(exclude={"segment_ids"})
+        segments = list(
+            session.scalars(
+                select(AudienceSegment)
+                .where(AudienceSegment.id.in_(checked.segment_ids))
+                .order_by(AudienceSegment.id)
+            )
+        )
         if id is None:
-            objective = Objective(**values)
+            objective = Objective(**values, segments=segments)
             session.add(objective)
         else:
             objective = _get_for_change(session, id, version)
             assign_changed(objective, values)
+            given = "segment_ids" in checked.model_fields_set
+            if given and sorted(s.id for s in objective.segments) != checked.segment_ids:
+                objective.segments = segments
+                # a link change alone updates no column: touch the row so the version moves
+                objective.updated_at = dt.datetime.now(dt.UTC)
         session.flush()
     return objective
 
 
 def list_objectives(url: str | None = None) -> list[Objective]:
-    """Every objective, soonest due first."""
+    """Every objective (segments loaded), soonest due first."""
     with session_scope(url) as session:
-        query = select(Objective).order_by(Objective.due_date, Objective.title, Objective.id)
+        query = (
+            select(Objective)
+            .options(selectinload(Objective.segments))
+            .order_by(Objective.due_date, Objective.title, Objective.id)
+        )
         return list(session.scalars(query))
+
+
+def segment_choices(url: str | None = None) -> list[tuple[int, str]]:
+    """``(id, name)`` of every audience segment, by name: what an objective can target."""
+    with session_scope(url) as session:
+        rows = session.execute(select(AudienceSegment.id, AudienceSegment.name))
+        return sorted(((i, n) for i, n in rows), key=lambda s: (s[1].casefold(), s[0]))
+
+
+@dataclass(frozen=True)
+class LinkedItem:
+    """A calendar item linked to an objective, as the objective form lists it.
+
+    ``when`` is the publication time once published, else the scheduled time (``None``:
+    not scheduled yet, e.g. an idea).
+    """
+
+    id: int
+    title: str
+    content_type: str
+    channel: str | None
+    status: str
+    when: dt.datetime | None
+    published: bool
+
+
+def linked_content(objective_id: int, url: str | None = None) -> list[LinkedItem]:
+    """The calendar items linked to objective ``objective_id``: soonest first, undated last."""
+    with session_scope(url) as session:
+        query = (
+            select(ContentItem)
+            .options(joinedload(ContentItem.channel))
+            .where(ContentItem.objective_id == objective_id)
+        )
+        items = [
+            LinkedItem(
+                id=i.id,
+                title=i.title,
+                content_type=i.content_type,
+                channel=i.channel.name if i.channel else None,
+                status=i.status,
+                when=i.published_at or i.scheduled_at,
+                published=i.published_at is not None,
+            )
+            for i in session.scalars(query)
+        ]
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(items, key=lambda i: (i.when is None, i.when or far, i.title.casefold(), i.id))
 
 
 def get_objective(id: int, url: str | None = None) -> Objective:

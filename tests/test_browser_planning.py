@@ -16,7 +16,7 @@ from sqlalchemy import select
 from voila_harness import ROOT, Store, new_store, open_app, open_apps
 
 from commbook import planning
-from commbook.store import AuditEntry, session_scope
+from commbook.store import AudienceSegment, AuditEntry, session_scope
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +73,8 @@ def test_saved_objective_is_still_listed_after_reload(
         unit="meetups",
         status="draft",
     )
+    with session_scope(store.url, actor="seed") as s:
+        s.add_all([AudienceSegment(name="Newcomers"), AudienceSegment(name="Regulars")])
     page = open_app(app_page, server, APP)
     _field(page, "title").fill("Grow weekly active members")
     _field(page, "description", "textarea").fill("More regulars answering in the forum.")
@@ -83,6 +85,8 @@ def test_saved_objective_is_still_listed_after_reload(
     _field(page, "start-date").fill("2026-01-01")
     _field(page, "due-date").fill("2026-06-30")
     _field(page, "owner").fill("Ana")
+    _field(page, "segments", "select").select_option(label="Regulars")
+    expect(page.locator(".cb-objective-content")).to_contain_text("No content linked yet")
     page.locator(".cb-objective-save").click()
 
     message = page.locator(".cb-objective-message")
@@ -91,6 +95,7 @@ def test_saved_objective_is_still_listed_after_reload(
     assert [(o.title, o.target, o.unit, o.due_date) for o in saved] == [
         ("Grow weekly active members", 150, "members", dt.date(2026, 6, 30))
     ]
+    assert [s.name for s in saved[0].segments] == ["Regulars"]
     with session_scope(store.url) as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == str(saved[0].id))).one()
     assert (entry.actor, entry.action) == ("browser-tester", "create")
@@ -104,6 +109,8 @@ def test_saved_objective_is_still_listed_after_reload(
     expect(_field(page, "description", "textarea")).to_have_value(
         "More regulars answering in the forum."
     )
+    picked = _field(page, "segments", "select").locator("option:checked")
+    expect(picked).to_have_text(["Regulars"])  # still selected after a reload
     icons = page.evaluate(
         """async () => (await document.fonts.load('900 14px "Font Awesome 5 Free"', '\\uf0c7'))
            .filter(f => f.status === 'loaded').length"""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from commbook import planning
 from commbook.errors import ConflictError, NotFound, ValidationError
-from commbook.store import AuditEntry, session_scope
+from commbook.store import AudienceSegment, AuditEntry, session_scope
 
 
 def _data(**changes: Any) -> dict[str, Any]:
@@ -127,6 +127,7 @@ def test_create_update_delete_round_trip_with_audit(store_url: str) -> None:
         **_data(unit="members"),
         "baseline": 120.0,
         "current_value": None,
+        "segment_ids": [],
     }
 
     updated = planning.save_objective(
@@ -148,6 +149,114 @@ def test_create_update_delete_round_trip_with_audit(store_url: str) -> None:
     ]
     assert log[0].changes["title"] == "Grow weekly active members"
     assert log[1].changes == {"target": {"old": 150.0, "new": 175.0}}
+
+
+def _segment(url: str, name: str) -> int:
+    with session_scope(url, actor="seed") as s:
+        segment = AudienceSegment(name=name)
+        s.add(segment)
+        s.flush()
+        return segment.id
+
+
+def test_segments_are_saved_reloaded_updated_and_audited(store_url: str) -> None:
+    newcomers, regulars, experts = (_segment(store_url, n) for n in ("New", "Reg", "Exp"))
+    created = planning.save_objective(
+        _data(segment_ids=[regulars, newcomers, regulars]), url=store_url, actor="ana"
+    )
+    loaded = planning.get_objective(created.id, url=store_url)
+    assert planning.objective_values(loaded)["segment_ids"] == sorted([newcomers, regulars])
+    listed = planning.list_objectives(url=store_url)
+    assert [s.name for s in listed[0].segments] == ["New", "Reg"]
+
+    updated = planning.save_objective(
+        _data(segment_ids=[experts, regulars]), id=created.id, version=1, url=store_url, actor="bo"
+    )
+    assert updated.version == 2
+    reloaded = planning.get_objective(created.id, url=store_url)
+    assert planning.objective_values(reloaded)["segment_ids"] == sorted([experts, regulars])
+    # an update that does not mention segments keeps them
+    planning.save_objective(
+        {k: v for k, v in _data(target=160).items()}, id=created.id, version=2, url=store_url
+    )
+    kept = planning.get_objective(created.id, url=store_url)
+    assert sorted(s.id for s in kept.segments) == sorted([experts, regulars])
+    # … and an empty list clears them
+    planning.save_objective(_data(segment_ids=[]), id=created.id, version=3, url=store_url)
+    assert planning.get_objective(created.id, url=store_url).segments == []
+
+    log = _audit(store_url)
+    objective_log = [e for e in log if e.entity == "objectives"]
+    assert sorted(objective_log[0].changes["segments"]) == sorted([newcomers, regulars])
+    change = objective_log[1].changes["segments"]
+    assert (sorted(change["old"]), sorted(change["new"])) == (
+        sorted([newcomers, regulars]),
+        sorted([experts, regulars]),
+    )
+    assert objective_log[1].actor == "bo"
+    assert "segments" not in objective_log[2].changes
+    assert sorted(objective_log[3].changes["segments"]["old"]) == sorted([experts, regulars])
+    assert objective_log[3].changes["segments"]["new"] == []
+
+
+def test_unknown_segment_is_refused_on_its_field(store_url: str) -> None:
+    known = _segment(store_url, "Newcomers")
+    with pytest.raises(planning.InvalidObjective) as caught:
+        planning.save_objective(_data(segment_ids=[known, 9999]), url=store_url)
+    assert caught.value.field == "segment_ids"
+    assert caught.value.reason.startswith("Unknown audience segment 9999")
+    # reported with the other problems, in form order
+    with pytest.raises(planning.InvalidObjective) as both:
+        planning.save_objective(_data(title="", segment_ids=[9999]), url=store_url)
+    assert [p.field for p in both.value.problems] == ["title", "segment_ids"]
+    with pytest.raises(planning.InvalidObjective) as typed:
+        planning.save_objective(_data(segment_ids=["abc"]), url=store_url)
+    assert typed.value.field == "segment_ids"
+    assert planning.list_objectives(url=store_url) == []
+
+
+def test_linked_content_lists_the_items_pointing_at_the_objective(store_url: str) -> None:
+    from commbook import calendar as cal
+
+    mine = planning.save_objective(_data(), url=store_url)
+    other = planning.save_objective(_data(title="Other"), url=store_url)
+    base = {
+        **cal.blank_item(dt.date(2026, 3, 1), "UTC"),
+        "content_type": "newsletter",
+        "channel": "Email",
+        "owner": "Ana",
+        "status": "scheduled",
+        "scheduled_time": "09:00",
+    }
+    for title, day, objective in (
+        ("Later issue", dt.date(2026, 4, 6), mine.id),
+        ("First issue", dt.date(2026, 3, 2), mine.id),
+        ("Not ours", dt.date(2026, 3, 1), other.id),
+        ("Unlinked", dt.date(2026, 3, 1), None),
+    ):
+        cal.save_item(
+            {**base, "title": title, "scheduled_date": day, "objective_id": objective},
+            url=store_url,
+        )
+    cal.save_item(
+        {
+            **base,
+            "title": "Idea",
+            "status": "idea",
+            "scheduled_date": None,
+            "objective_id": mine.id,
+        },
+        url=store_url,
+    )
+    linked = planning.linked_content(mine.id, url=store_url)
+    assert [(i.title, i.content_type, i.channel, i.status) for i in linked] == [
+        ("First issue", "newsletter", "Email", "scheduled"),
+        ("Later issue", "newsletter", "Email", "scheduled"),
+        ("Idea", "newsletter", "Email", "idea"),
+    ]
+    assert linked[0].when == dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+    assert linked[2].when is None
+    assert planning.linked_content(9999, url=store_url) == []
 
 
 def test_invalid_save_writes_nothing(store_url: str) -> None:
@@ -283,3 +392,51 @@ def test_form_escapes_user_text_in_html(sqlite_url: str) -> None:
     form.picker.value = 1
     form._ask_delete()
     assert "&lt;img" in form.confirm_text.value and "<img" not in form.confirm_text.value
+
+
+def test_form_picks_segments_keeps_them_on_failure_and_lists_linked_content(
+    sqlite_url: str,
+) -> None:
+    from commbook import calendar as cal
+
+    newcomers, experts = _segment(sqlite_url, "Newcomers"), _segment(sqlite_url, "Experts")
+    form = _form(sqlite_url)
+    picker = form.fields["segment_ids"].widget
+    assert "cb-objective-segments" in picker._dom_classes
+    assert picker.options == (("Experts", experts), ("Newcomers", newcomers))
+    assert "No content linked yet" in form.content_list.value
+    assert "cb-objective-content" in form.content_list._dom_classes
+
+    _type(form, title="Grow", baseline=1.0, target=0.0, owner="Ana")
+    picker.value = (newcomers,)
+    form.save()
+    assert "above the baseline" in form.fields["target"].error.value
+    assert picker.value == (newcomers,)  # kept after a failed save
+    _type(form, target=5.0)
+    form.save()
+    assert "Saved “Grow”" in form.message.value
+    assert planning.objective_values(planning.get_objective(1, url=sqlite_url))["segment_ids"] == [
+        newcomers
+    ]
+
+    cal.save_item(
+        {
+            **cal.blank_item(dt.date(2026, 3, 1), "UTC"),
+            "title": "<b>Welcome post</b>",
+            "content_type": "newsletter",
+            "channel": "Email",
+            "status": "scheduled",
+            "scheduled_date": dt.date(2026, 3, 2),
+            "objective_id": 1,
+        },
+        url=sqlite_url,
+    )
+    other = _form(sqlite_url)
+    other.picker.value = 1
+    assert other.fields["segment_ids"].widget.value == (newcomers,)
+    assert "&lt;b&gt;Welcome post" in other.content_list.value
+    assert "<b>Welcome" not in other.content_list.value
+    assert "02 Mar 2026" in other.content_list.value
+    other.new()
+    assert other.fields["segment_ids"].widget.value == ()
+    assert "No content linked yet" in other.content_list.value

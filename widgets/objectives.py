@@ -1,6 +1,9 @@
 """The objectives editor: a list of objectives, a form to create/edit one, an overview table
 with each objective's progress (bar + status badge, from ``commbook.progress``).
 
+The form links an objective to audience segments (a multi-select) and lists, read-only, the
+calendar items linked to it (the link itself is set on the item, in the Calendar tab).
+
 No rules live here: Save calls ``commbook.planning.save_objective`` and shows the message of
 the error it raises next to the field it names, keeping what the user typed (the shared
 record-form behaviour is ``commbook.widgets.forms.RecordForm``).
@@ -14,7 +17,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from commbook import planning, progress
+from commbook import calendar, planning, progress
 from commbook.config import get_settings
 from commbook.errors import CommbookError
 from commbook.store import Objective
@@ -122,12 +125,20 @@ class ObjectiveForm(RecordForm):
             "status": Field(
                 "Status", w.Dropdown(options=_options(planning.STATUSES)), css="cb-objective-status"
             ),
+            "segment_ids": Field(
+                "Audience segments",
+                w.SelectMultiple(options=[], rows=4),
+                hint="Who this objective is about — Ctrl/⌘-click to pick several",
+                css="cb-objective-segments",
+            ),
         }
         self.fields["metric"].widget.observe(self._metric_changed, "value")
         f = {name: field.box for name, field in self.fields.items()}
 
         self.progress_box = w.HTML(layout=w.Layout(display="none"))
         self.progress_box.add_class("cb-objective-progress")
+        self.content_list = w.HTML()
+        self.content_list.add_class("cb-objective-content")
         self._build_controls("cb-objective", "objective")
 
         form = card(
@@ -141,8 +152,11 @@ class ObjectiveForm(RecordForm):
             f["current_value"],
             row(f["start_date"], f["due_date"]),
             row(f["owner"], f["status"]),
+            f["segment_ids"],
             row(self.save_button, w.Box(layout=w.Layout(flex="1")), self.delete_button),
             self.confirm,
+            w.HTML("<h3>Linked content</h3>"),
+            self.content_list,
             css="cb-objective-form",
             flex="1 1 0%",
             min_width="0",
@@ -158,7 +172,9 @@ class ObjectiveForm(RecordForm):
 
     def values(self) -> dict[str, Any]:
         """What the form holds now, keyed like ``planning.FIELDS``."""
-        return {name: field.widget.value for name, field in self.fields.items()}
+        values = {name: field.widget.value for name, field in self.fields.items()}
+        values["segment_ids"] = list(values["segment_ids"])
+        return values
 
     def _fill(self, values: dict[str, Any]) -> None:
         self._loading = True
@@ -168,9 +184,13 @@ class ObjectiveForm(RecordForm):
             if values.get("metric") not in known:  # imported with a metric not in the catalog
                 label = f"{values['metric']} (not in the metric catalog)"
                 metric.options = [*metric.options, (label, values["metric"])]
+            self._segment_options()
+            known_segments = {i for _, i in self.fields["segment_ids"].widget.options}
             for name, value in values.items():
                 if name == "current_value":
                     value = "" if value is None else f"{value:g}"
+                if name == "segment_ids":
+                    value = tuple(i for i in value if i in known_segments)
                 self.fields[name].widget.value = value
             self._show_current_value()
         finally:
@@ -189,8 +209,20 @@ class ObjectiveForm(RecordForm):
         manual = self.fields["metric"].widget.value == "manual"
         self.fields["current_value"].box.layout.display = "" if manual else "none"
 
+    def _segment_options(self) -> None:
+        """Offer the segments stored now, keeping the ones picked that still exist."""
+        picker = self.fields["segment_ids"].widget
+        options = [(name, i) for i, name in planning.segment_choices(self.url)]
+        if list(picker.options) == options:
+            return
+        kept = tuple(v for v in picker.value if v in {i for _, i in options})
+        picker.options = options
+        picker.value = kept
+
     def _show_editing(self, objective: Objective | None) -> None:
         super()._show_editing(objective)
+        linked = planning.linked_content(objective.id, self.url) if objective else []
+        self.content_list.value = _content_html(linked)
         judged = self.progress.get(objective.id) if objective else None
         self.progress_box.value = _progress_panel(objective, judged) if objective and judged else ""
         self.progress_box.layout.display = "" if judged else "none"
@@ -224,6 +256,37 @@ class ObjectiveForm(RecordForm):
             return self.as_of
         latest = progress.data_as_of(self.url)
         return min(_today(), latest) if latest else _today()
+
+
+def _content_html(items: list[planning.LinkedItem]) -> str:
+    """The calendar items linked to an objective, soonest first (or how to link some)."""
+    if not items:
+        return (
+            '<p class="cb-muted">No content linked yet — link items from the Calendar tab '
+            "(the item's “Objective” field).</p>"
+        )
+    e = html.escape
+    tz = get_settings().tz
+    rows = []
+    for i in items:
+        when = "not scheduled"
+        if i.when is not None:
+            when = f"{'published' if i.published else 'scheduled'} {i.when.astimezone(tz):%d %b %Y}"
+        rows.append(
+            "<tr>"
+            f"<td><b>{e(i.title)}</b></td>"
+            f"<td>{e(calendar.CONTENT_TYPES.get(i.content_type, i.content_type))}</td>"
+            f"<td>{e(i.channel or '—')}</td>"
+            f"<td>{e(when)}</td>"
+            f'<td><span class="cb-badge cb-badge-{e(i.status)}">'
+            f"{e(calendar.STATUSES.get(i.status, i.status))}</span></td>"
+            "</tr>"
+        )
+    head = "".join(f"<th>{h}</th>" for h in ("Title", "Type", "Channel", "Date", "Status"))
+    return (
+        f'<table class="cb-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _today() -> dt.date:
