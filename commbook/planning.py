@@ -351,9 +351,7 @@ def save_objective(
             assign_changed(objective, values)
             given = "segment_ids" in checked.model_fields_set
             if given and sorted(s.id for s in objective.segments) != checked.segment_ids:
-                objective.segments = segments
-                # a link change alone updates no column: touch the row so the version moves
-                objective.updated_at = dt.datetime.now(dt.UTC)
+                objective.segments = segments  # the store bumps the version on link changes
         session.flush()
     return objective
 

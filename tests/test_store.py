@@ -14,8 +14,10 @@ from sqlalchemy import inspect, select
 from commbook.errors import ConflictError
 from commbook.store import (
     ActivityEvent,
+    AudienceSegment,
     AuditEntry,
     Base,
+    ContentItem,
     Member,
     Objective,
     current_revision,
@@ -110,3 +112,24 @@ def test_every_planning_change_is_in_the_audit_log(store_url: str) -> None:
     assert log[0].changes["title"] == "Grow weekly active members"
     assert log[1].changes == {"target": {"old": 150.0, "new": 175}}
     assert all(e.at.tzinfo is not None for e in log)
+
+
+def test_changing_only_links_moves_the_version_so_stale_saves_still_conflict(
+    store_url: str,
+) -> None:
+    with session_scope(store_url, actor="ana") as s:
+        s.add(AudienceSegment(name="Regulars"))
+        s.add(ContentItem(source="planner", source_id="c1", title="AMA", content_type="ama"))
+    with pytest.raises(ConflictError):  # noqa: SIM117
+        with session_scope(store_url, actor="bob") as second:
+            theirs = second.get(ContentItem, 1)  # bob opens the item at version 1
+            with session_scope(store_url, actor="ana") as first:
+                item = first.get(ContentItem, 1)
+                item.segments = [first.get(AudienceSegment, 1)]  # ana changes only a link
+            theirs.title = "AMA with the founders"
+    with session_scope(store_url) as s:
+        item = s.get(ContentItem, 1)
+        assert item.version == 2
+        assert [seg.name for seg in item.segments] == ["Regulars"]
+        log = s.scalars(select(AuditEntry).where(AuditEntry.action == "update")).all()
+    assert [(e.actor, e.changes) for e in log] == [("ana", {"segments": {"old": [], "new": [1]}})]

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from commbook.store.models import AuditEntry, Versioned
+from commbook.store.models import AuditEntry, Versioned, utcnow
 
 _SKIP = {"version", "created_at", "updated_at"}
 
@@ -61,6 +61,10 @@ def _collect_changes(session: Session, _ctx, _instances) -> None:
             changes = _changes(obj, created=False)
             if changes:
                 pending.append((obj, "update", changes))
+                if not session.is_modified(obj, include_collections=False):
+                    # only links changed (e.g. segments): touch the row so the version
+                    # moves and a concurrent save of the same record still conflicts
+                    obj.updated_at = utcnow()
     for obj in session.deleted:
         if isinstance(obj, Versioned):
             pending.append((obj, "delete", {}))
