@@ -12,7 +12,7 @@ import sys
 
 from benchmarks.common import RESULTS
 
-BENCHMARKS = ("bench_import",)
+BENCHMARKS = ("bench_import", "bench_report", "bench_metrics", "bench_load", "bench_planning_app")
 
 
 def main(argv: list[str]) -> int:
