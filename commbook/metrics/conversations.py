@@ -204,7 +204,8 @@ def threads(
     out["depth"] = depth
     for name, values in (("first_response", first_response), ("first_touch", first_touch)):
         known = values != _NO_TIME
-        stamp = pd.to_datetime(np.where(known, values, 0), utc=True).tz_convert(tzinfo)
+        ns = np.where(known, values, 0).view("datetime64[ns]")  # not ints: a slow path
+        stamp = pd.DatetimeIndex(ns).tz_localize("UTC").tz_convert(tzinfo)
         out[f"{name}_at"] = stamp.where(known)
         out[f"{name}_hours"] = np.where(known, (values - started) / HOUR_NS, np.nan)
     out["answered"] = first_response != _NO_TIME

@@ -17,7 +17,7 @@ import pandas as pd
 
 from commbook.metrics._schema import require
 from commbook.metrics._time import Instant, in_window, window
-from commbook.metrics.activity import ACTIVE_KINDS, EVENTS, member_days
+from commbook.metrics.activity import ACTIVE_KINDS, EVENTS, masked_values, member_days
 
 #: Event kinds that count as contributing content to the community.
 CONTRIBUTION_KINDS: frozenset[str] = frozenset({"post", "reply", "comment"})
@@ -29,7 +29,7 @@ def _members_in(
     mask = events["kind"].isin(kinds).to_numpy(dtype=bool, na_value=False, copy=True)
     mask &= events["member_id"].notna().to_numpy()
     mask &= in_window(events["occurred_at"], lo, hi)
-    return events["member_id"][mask]
+    return pd.Series(masked_values(events["member_id"], mask), name="member_id")
 
 
 def contribution_rate(
@@ -51,7 +51,7 @@ def contribution_rate(
     if not mask.any():
         return math.nan
     # one pass over the frame: contributors are found among the active members' events
-    codes, active = pd.factorize(events["member_id"][mask])
+    codes, active = pd.factorize(masked_values(events["member_id"], mask))
     kinds = events["kind"][mask].isin(CONTRIBUTION_KINDS).to_numpy(dtype=bool, na_value=False)
     return len(np.unique(codes[kinds])) / len(active)
 
@@ -67,6 +67,7 @@ def contributions_per_member(
     _, lo, hi = window(start, end, tz)
     counts = _members_in(events, CONTRIBUTION_KINDS, lo, hi).value_counts(sort=True)
     counts.name = "contributions"
+    counts.index = counts.index.astype(events["member_id"].dtype)
     return counts.astype("int64")
 
 
