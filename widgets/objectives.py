@@ -11,8 +11,10 @@ record-form behaviour is ``commbook.widgets.forms.RecordForm``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
+from collections.abc import Iterator
 from typing import Any
 
 import ipywidgets as w
@@ -55,6 +57,10 @@ class ObjectiveForm(RecordForm):
         self.actor = actor
         self.as_of = as_of
         self.progress: dict[int, progress.Progress] = {}
+        # what ``self.progress`` was computed from: objective id → version, and the day
+        self._judged: dict[int, int] = {}
+        self._judged_as_of: dt.date | None = None
+        self._reuse = False
         self._build()
         self.new()
         self.refresh()
@@ -233,14 +239,27 @@ class ObjectiveForm(RecordForm):
     # --- the list and the table ---------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the list and the overview from the store."""
+        """Reload the list and the overview from the store.
+
+        Every objective's progress is recomputed, except right after this form saved or
+        deleted one: then only objectives new or changed since the last refresh are judged
+        again and the others keep their values (the activity data has not changed).
+        """
         objectives = planning.list_objectives(url=self.url)
         as_of = self._judged_on()
-        values = _values_or_none(objectives, self.url, as_of)
-        self.progress = {
+        stale = objectives
+        if self._reuse and as_of == self._judged_as_of:
+            stale = [o for o in objectives if self._judged.get(o.id) != o.version]
+        values = _values_or_none(stale, self.url, as_of)
+        fresh = {
             o.id: progress.objective_progress(o, v, as_of)
-            for o, v in zip(objectives, values, strict=True)
+            for o, v in zip(stale, values, strict=True)
         }
+        self.progress = {
+            o.id: fresh[o.id] if o.id in fresh else self.progress[o.id] for o in objectives
+        }
+        self._judged = {o.id: o.version for o in objectives}
+        self._judged_as_of = as_of
         self.as_of_note.value = (
             f"Every objective, soonest due first. Progress as of {as_of:%-d %b %Y}"
             + (" (the latest data in the store)." if as_of < _today() else ".")
@@ -249,6 +268,24 @@ class ObjectiveForm(RecordForm):
         n = len(objectives)
         self.count_label.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
         self.table.value = _table(objectives, self.progress)
+
+    @contextlib.contextmanager
+    def _reusing(self) -> Iterator[None]:
+        """Refreshes inside reuse the progress of objectives that did not change."""
+        self._reuse = True
+        try:
+            yield
+        finally:
+            self._reuse = False
+
+    def _saved(self, record: Any) -> None:
+        with self._reusing():
+            super()._saved(record)
+
+    def delete(self, _: Any = None) -> None:
+        """Delete the objective being edited (if nobody changed it meanwhile)."""
+        with self._reusing():
+            super().delete(_)
 
     def _judged_on(self) -> dt.date:
         """``as_of`` if given, else today — or the day of the latest data if earlier."""

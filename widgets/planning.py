@@ -1,6 +1,13 @@
-"""The planning app: one tab per planning area — Objectives, Audience, Calendar, History."""
+"""The planning app: one tab per planning area — Objectives, Audience, Calendar, History.
+
+Only the Objectives tab is built with the app; the others are built the first time their tab
+is picked (a light "Loading…" placeholder until then), so the page is interactive sooner.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as w
 
@@ -14,17 +21,23 @@ from commbook.widgets.theme import stylesheet
 class PlanningApp:
     """Header + tabs. ``PlanningApp(url).widget`` is what the Voilà app displays.
 
-    Add an area with ``self.add_tab("Audience", SegmentForm(url).widget)``.
+    Add an area with ``self.add_tab("Audience", SegmentForm(url).widget)``, or built on first
+    selection with ``self.add_lazy_tab("Audience", lambda: SegmentForm(url).widget)``.
     """
 
     def __init__(self, url: str | None = None, actor: str | None = None) -> None:
         self.objectives = ObjectiveForm(url=url, actor=actor)
+        self.history: HistoryView | None = None
+        self._history_index = -1
         self.tabs = w.Tab()
         self.tabs.add_class("cb-planning-tabs")
+        self._pending: dict[int, Callable[[], w.Widget]] = {}
+        self.tabs.observe(self._tab_picked, "selected_index")
         self.add_tab("Objectives", self.objectives.widget)
-        self.add_tab("Audience", SegmentForm(url=url, actor=actor).widget)
-        self.add_tab("Calendar", CalendarTab(url=url, actor=actor).widget)
-        self.add_tab("History", HistoryView(url, tabs=self.tabs).widget)
+        self.add_lazy_tab("Audience", lambda: SegmentForm(url=url, actor=actor).widget)
+        self.add_lazy_tab("Calendar", lambda: CalendarTab(url=url, actor=actor).widget)
+        self.add_lazy_tab("History", lambda: self._history(url))
+        self._history_index = len(self.tabs.children) - 1
         header = w.HTML(
             "<h1>Community plan</h1>"
             "<p>Set measurable objectives for your community and track who owns them.</p>"
@@ -34,8 +47,36 @@ class PlanningApp:
         self.widget.add_class("cb-app")
 
     def add_tab(self, title: str, content: w.Widget) -> None:
+        """Add a tab showing ``content``."""
         self.tabs.children = [*self.tabs.children, content]
         self.tabs.set_title(len(self.tabs.children) - 1, title)
+
+    def add_lazy_tab(self, title: str, build: Callable[[], w.Widget]) -> None:
+        """Add a tab whose content ``build()`` makes the first time the tab is picked."""
+        placeholder = w.HTML('<p class="cb-muted">Loading…</p>')
+        placeholder.add_class("cb-tab-loading")
+        box = w.VBox([placeholder])
+        self.add_tab(title, box)
+        self._pending[len(self.tabs.children) - 1] = build
+        if self.tabs.selected_index == len(self.tabs.children) - 1:
+            self._open(self.tabs.selected_index)
+
+    def _tab_picked(self, change: dict[str, Any]) -> None:
+        index = change["new"]
+        if index is None:
+            return
+        if index in self._pending:
+            self._open(index)
+        elif index == self._history_index and self.history is not None:
+            self.history.refresh()  # the history is re-read each time its tab is opened
+
+    def _open(self, index: int) -> None:
+        self.tabs.children[index].children = [self._pending[index]()]
+        del self._pending[index]
+
+    def _history(self, url: str | None) -> w.Widget:
+        self.history = HistoryView(url)
+        return self.history.widget
 
 
 def planning_app(url: str | None = None, actor: str | None = None) -> w.VBox:

@@ -18,16 +18,19 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from commbook.errors import ValidationError
 from commbook.feedback._input import require_columns, scores_in_range
 from commbook.feedback.vader import NEGATIVE_MAX, sentiment
+
+if TYPE_CHECKING:  # scikit-learn (and SciPy) load on first use: importing this module is cheap
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # fmt: off
 FILLER_WORDS = frozenset({
@@ -38,7 +41,21 @@ FILLER_WORDS = frozenset({
     "isn", "wasn", "ve", "ll", "re",
 })
 # fmt: on
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | FILLER_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS | FILLER_WORDS)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "STOP_WORDS":  # scikit-learn's English stop words + FILLER_WORDS, sorted
+        return _stop_words()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
 QUOTE_CHARS = 200
 
@@ -97,6 +114,8 @@ class ThemeModel:
 
     def assign(self, texts: Iterable[str | None] | pd.Series) -> pd.DataFrame:
         """Place new texts in this model's themes (columns ``theme``, ``label``, ``weight``)."""
+        from sklearn.exceptions import ConvergenceWarning
+
         series = _as_text(texts)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -137,9 +156,13 @@ def themes(
         compound = sentiment(series)["compound"]
     elif len(compound) != len(series):
         raise ValidationError("compound must have one score per text", field="compound")
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     n_docs = int(series.notna().sum())
     vectorizer = TfidfVectorizer(
-        stop_words=STOP_WORDS,
+        stop_words=_stop_words(),
         token_pattern=TOKEN_PATTERN,
         ngram_range=(1, 2),
         sublinear_tf=True,
