@@ -157,7 +157,7 @@ def load_report_data(
     first_activity = min(
         _months_before(end, RETENTION_MONTHS, tzinfo), prev[0] - pd.Timedelta(days=LOOKBACK_DAYS)
     )
-    activity = read_events(
+    activity = frames.load_events(
         url,
         first_activity,
         end,
@@ -165,7 +165,7 @@ def load_report_data(
         kinds=sorted(ACTIVE_KINDS),
     )
     conversation_start = min(prev[0], end - pd.Timedelta(days=RECENT_DAYS))
-    conversations = read_events(
+    conversations = frames.load_events(
         url,
         conversation_start,
         end + pd.Timedelta(days=FOLLOW_UP_DAYS),
@@ -183,10 +183,20 @@ def load_report_data(
         ),
         kinds=("post", "reply", "comment"),
     )
-    members = read_members(
+    members = frames.load_members(
         url,
+        None,
         end,
-        ("member_id", "joined_at", "left_at", "region", "country", "language", "age_band", "role"),
+        columns=(
+            "member_id",
+            "joined_at",
+            "left_at",
+            "region",
+            "country",
+            "language",
+            "age_band",
+            "role",
+        ),
     )
     content_start = _months_before(end, RANKING_MONTHS, tzinfo)
     content = frames.load_content(url, content_start, end)
@@ -312,73 +322,6 @@ def objective_values(
     return values
 
 
-def read_events(
-    url: str | None,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    columns: tuple[str, ...],
-    kinds: list[str] | tuple[str, ...],
-) -> pd.DataFrame:
-    """``frames.load_events`` for large periods: the same columns, rows and dtypes, read
-    from the database cursor directly.
-
-    ``frames`` builds the frame from SQLAlchemy rows, converting each timestamp in Python;
-    on a million events that costs several seconds. Here the driver's raw values go
-    straight to pandas and timestamps are parsed in one vectorised call (SQLite stores
-    them as naive UTC text, PostgreSQL returns aware datetimes).
-    """
-    from sqlalchemy import and_
-
-    from commbook.store import ActivityEvent, Channel
-
-    spec = {name: frames.EVENT_COLUMNS[name] for name in columns}
-    stmt = select(*(expr.label(name) for name, (expr, _) in spec.items())).select_from(
-        ActivityEvent
-    )
-    if "channel" in spec:
-        stmt = stmt.outerjoin(Channel, ActivityEvent.channel_id == Channel.id)
-    stmt = stmt.where(
-        and_(
-            ActivityEvent.occurred_at >= start.to_pydatetime(),
-            ActivityEvent.occurred_at < end.to_pydatetime(),
-            ActivityEvent.kind.in_(list(kinds)),
-        )
-    ).order_by(ActivityEvent.occurred_at, ActivityEvent.id)
-    return _read(url, stmt, spec)
-
-
-def read_members(url: str | None, end: pd.Timestamp, columns: tuple[str, ...]) -> pd.DataFrame:
-    """``frames.load_members(url, None, end, columns)`` through the fast reader: members
-    who joined before ``end`` or whose join date is unknown."""
-    from commbook.store import Member
-
-    spec = {name: frames.MEMBER_COLUMNS[name] for name in columns}
-    stmt = (
-        select(*(expr.label(name) for name, (expr, _) in spec.items()))
-        .select_from(Member)
-        .where(or_(Member.joined_at.is_(None), Member.joined_at < end.to_pydatetime()))
-        .order_by(Member.id)
-    )
-    return _read(url, stmt, spec)
-
-
-def _read(url: str | None, stmt: Any, spec: dict[str, tuple[Any, str]]) -> pd.DataFrame:
-    """Run ``stmt`` and build the frame from the driver's raw rows, typed like ``frames``."""
-    with get_engine(url).connect() as conn:
-        rows = conn.execute(stmt).cursor.fetchall()  # raw driver tuples
-    frame = pd.DataFrame.from_records(rows, columns=list(spec), coerce_float=False)
-    for name, (_, kind) in spec.items():
-        if kind == "ts":
-            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").astype(
-                "datetime64[us, UTC]"
-            )
-        elif kind == "bool":
-            frame[name] = frame[name].astype("boolean")
-        else:
-            frame[name] = frame[name].astype(frames._DTYPES[kind])
-    return frame
-
-
 def _check_channel(channel: str, url: str | None) -> None:
     from commbook.store import Channel, session_scope
 
@@ -423,7 +366,7 @@ def _segments(
 
 def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """Content items scheduled in ``[lo, hi)`` that are not cancelled."""
-    from commbook.store import Channel, ContentItem, get_engine
+    from commbook.store import Channel, ContentItem
 
     stmt = (
         select(
@@ -455,7 +398,7 @@ def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFra
 
 def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """Survey responses submitted in ``[lo, hi)`` with their survey's kind and name."""
-    from commbook.store import Survey, SurveyResponse, get_engine
+    from commbook.store import Survey, SurveyResponse
 
     stmt = (
         select(
@@ -487,7 +430,7 @@ def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFr
 
 def _triage(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """Triage items received before ``hi`` that were still open at ``lo`` or later."""
-    from commbook.store import Channel, TriageItem, get_engine
+    from commbook.store import Channel, TriageItem
 
     stmt = (
         select(
