@@ -1,4 +1,4 @@
-"""The planning app: one tab per planning area — Objectives, Audience, Calendar, History.
+"""The planning app: Objectives, Audience, Calendar, History and the notes for the report.
 
 Only the Objectives tab is built with the app; the others are built the first time their tab
 is picked (a light "Loading…" placeholder until then), so the page is interactive sooner.
@@ -13,6 +13,7 @@ import ipywidgets as w
 
 from commbook.widgets.calendar import CalendarTab
 from commbook.widgets.history import HistoryView
+from commbook.widgets.notes import NotesForm
 from commbook.widgets.objectives import ObjectiveForm
 from commbook.widgets.segments import SegmentForm
 from commbook.widgets.theme import stylesheet
@@ -38,6 +39,7 @@ class PlanningApp:
         self.add_lazy_tab("Calendar", lambda: CalendarTab(url=url, actor=actor).widget)
         self.add_lazy_tab("History", lambda: self._history(url))
         self._history_index = len(self.tabs.children) - 1
+        self.add_lazy_tab("Report notes", lambda: NotesForm(url=url, actor=actor).widget)
         header = w.HTML(
             "<h1>Community plan</h1>"
             "<p>Set measurable objectives for your community and track who owns them.</p>"
