@@ -18,6 +18,7 @@ import psutil
 import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
+from conftest import free_port
 from sqlalchemy import insert, select
 from test_schedules import FakeRunner, utc, write_notebook
 
@@ -62,12 +63,6 @@ def cli(*args: str, runner: FakeRunner | None = None):
 def all_runs(url: str) -> list[ReportRun]:
     with session_scope(url) as s:
         return list(s.scalars(select(ReportRun).order_by(ReportRun.id)))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- the commands -------------------------------------------------------------------------

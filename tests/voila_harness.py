@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -37,6 +36,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
+from conftest import free_port
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from commbook.store import get_engine, upgrade
@@ -57,13 +57,6 @@ CHROMIUM_ARGS = [
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: The first page of an app starts a kernel and runs the notebook: ~3.5 s here, slower on CI.
 APP_TIMEOUT_MS = 30_000
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (loopback)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
