@@ -23,9 +23,10 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 ON_TRACK_POINTS = 10.0
 AT_RISK_POINTS = 25.0
@@ -174,6 +175,7 @@ def current_values(
         if window is not None and latest is not None and latest >= window[0]:
             windows[i] = (metric, *window)
     inputs = _load_inputs(windows.values(), url, tz) if windows else None
+    measured_values: dict[tuple[str, dt.date, dt.date], float] = {}  # once per metric/window
     out: list[float | None] = []
     for i, o in enumerate(objectives):
         if o.metric == "manual":
@@ -182,7 +184,10 @@ def current_values(
             out.append(None)
         else:
             metric, first, last = windows[i]
-            value = metric.value(inputs, first, last + dt.timedelta(days=1), tz)
+            key = (metric.key, first, last)
+            if key not in measured_values:
+                measured_values[key] = metric.value(inputs, first, last + dt.timedelta(days=1), tz)
+            value = measured_values[key]
             out.append(None if math.isnan(value) else value)
     return out
 
@@ -225,6 +230,7 @@ def _load_inputs(windows: Iterable[tuple[Any, dt.date, dt.date]], url: str | Non
 def load_responses(url: str | None, first: dt.date, end: dt.date, tz: Any) -> pd.DataFrame:
     """Survey responses submitted in ``[first, end)`` (local days): ``submitted_at``,
     ``score`` and ``survey_kind``."""
+    import pandas as pd
     from sqlalchemy import select
 
     from commbook.store import Survey, SurveyResponse, get_engine

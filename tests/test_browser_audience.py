@@ -37,6 +37,13 @@ def _tab(page: Page, title: str) -> None:
 
 def _audience(page: Page) -> Page:
     _tab(page, "Audience")
+    expect(page.locator(".cb-segments")).to_be_visible()
+    return page
+
+
+def _new_segment(page: Page) -> Page:
+    """The form is built when first needed: here for a new segment."""
+    page.locator(".cb-segment-new").click()
     expect(page.locator(".cb-segment-form")).to_be_visible()
     return page
 
@@ -81,6 +88,8 @@ def test_create_edit_delete_a_segment_and_reload(
 ) -> None:
     page = _audience(open_app(app_page, server, APP))
     expect(page.locator(".cb-segments-table")).to_contain_text("LATAM builders")  # samples
+    expect(page.locator(".cb-segment-form-prompt")).to_contain_text("Pick a segment")
+    _new_segment(page)
     _input(page, "name").fill("Portuguese newcomers")
     _input(page, "description", "textarea").fill("Brazilian members in their first 90 days.")
     _input(page, "demographics.regions").fill("LATAM")
@@ -135,7 +144,7 @@ def test_invalid_input_is_explained_kept_and_not_saved(
     server: str, store: Store, app_page: Page
 ) -> None:
     before = _names(store)
-    page = _audience(open_app(app_page, server, APP))
+    page = _new_segment(_audience(open_app(app_page, server, APP)))
     _input(page, "name").fill("Night owls")
     _input(page, "demographics.age_bands").fill("17-20")
     _input(page, "rule_on").check()
@@ -167,7 +176,7 @@ def test_invalid_input_is_explained_kept_and_not_saved(
 
 
 def test_a_rule_shows_its_member_count(server: str, store: Store, app_page: Page) -> None:
-    page = _audience(open_app(app_page, server, APP))
+    page = _new_segment(_audience(open_app(app_page, server, APP)))
     _input(page, "rule_on").check()
     _input(page, "rule.regions").fill("EU")
     _input(page, "rule.active_within_days").fill("30")

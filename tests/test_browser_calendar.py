@@ -53,8 +53,14 @@ def _seed(store: Store, title: str, **changes: object) -> cal.ItemInput:
 def _open_calendar(page: Page, server: str) -> Page:
     open_app(page, server, APP)
     page.get_by_role("tab", name="Calendar").click()
-    page.locator(".cb-calendar-form").wait_for(state="visible", timeout=30_000)
+    page.locator(".cb-cal-month").wait_for(state="visible", timeout=30_000)
     return page
+
+
+def _new_item(page: Page) -> None:
+    """The editor is built when first needed: here for a new item."""
+    page.locator(".cb-calendar-new").click()
+    expect(_field(page, "title")).to_have_value("")
 
 
 def _field(page: Page, name: str, tag: str = "input"):
@@ -87,6 +93,7 @@ def test_create_edit_delete_an_item_and_reload_shows_it(
     expect(page.locator(".cb-cal-month")).to_contain_text("Weekly newsletter")
     expect(page.locator(".cb-calendar-warnings")).to_contain_text("Old recap")
 
+    _new_item(page)
     _field(page, "title").fill("Spring AMA with the founders")
     _field(page, "type", "select").select_option(label="AMA")
     _field(page, "channel").fill("Forum")
@@ -154,6 +161,7 @@ def test_invalid_input_is_explained_kept_and_nothing_is_saved(
 ) -> None:
     before = _titles(store)
     page = _open_calendar(app_page, server)
+    _new_item(page)
     _field(page, "title").fill("   ")
     _field(page, "channel").fill("Blog")
     _field(page, "time").fill("25:61")

@@ -76,6 +76,9 @@ def test_saved_objective_is_still_listed_after_reload(
     with session_scope(store.url, actor="seed") as s:
         s.add_all([AudienceSegment(name="Newcomers"), AudienceSegment(name="Regulars")])
     page = open_app(app_page, server, APP)
+    # objectives are listed; the form opens with "New objective" (or by picking one)
+    expect(page.locator(".cb-objective-form-prompt")).to_contain_text("Pick an objective")
+    page.locator(".cb-objective-new").click()
     _field(page, "title").fill("Grow weekly active members")
     _field(page, "description", "textarea").fill("More regulars answering in the forum.")
     _field(page, "metric", "select").select_option(label="Weekly active members")
@@ -133,6 +136,7 @@ def test_invalid_values_are_explained_kept_and_not_saved(
 ) -> None:
     before = _titles(store)
     page = open_app(app_page, server, APP)
+    page.locator(".cb-objective-new").click()
     _field(page, "title").fill("   ")
     _field(page, "baseline").fill("120")
     _field(page, "target").fill("100")

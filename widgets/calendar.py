@@ -133,6 +133,9 @@ class CalendarTab(RecordForm):
         service.get_item, service.save_item, service.delete_item, service.item_values
     )
     new_heading = "New calendar item"
+    form_prompt = (
+        "Pick an item in the list to edit, move, duplicate or delete it, or click New item."
+    )
     button_min_width = ""
 
     def __init__(
@@ -156,7 +159,6 @@ class CalendarTab(RecordForm):
         self.visible: list[Occurrence] = []
         self._build()
         self.refresh_choices()
-        self.new()
         self.refresh()
 
     # --- layout -------------------------------------------------------------------------
@@ -257,7 +259,7 @@ class CalendarTab(RecordForm):
                         [calendar_card, warnings_card],
                         layout=w.Layout(flex="1 1 0%", min_width="0", grid_gap="16px"),
                     ),
-                    self._build_form(),
+                    self._form_slot("cb-calendar", width="400px", flex="0 0 400px"),
                     align_items="flex-start",
                 ),
             ],
@@ -266,6 +268,7 @@ class CalendarTab(RecordForm):
         self.widget.add_class("cb-calendar")
 
     def _build_form(self) -> w.VBox:
+        """The item editor (built when an item is first opened or New item clicked)."""
         presets = [(label, rule) for rule, label in recurrence.PRESETS.items()]
         self.fields: dict[str, Field] = {
             "title": Field(
@@ -727,14 +730,7 @@ class CalendarTab(RecordForm):
         self._choices = choices = service.choices(self.url)
         self._loading = True
         try:
-            channel = self.fields["channel"].widget
-            channel.options = tuple(name for _, name in choices.channels)
-            self.fields["owner"].widget.options = tuple(choices.owners)
-            self.fields["segments"].widget.options = [(n, i) for i, n in choices.segments]
-            self.fields["objective_id"].widget.options = [
-                ("— none —", None),
-                *[(t, i) for i, t in choices.objectives],
-            ]
+            self._form_choices()
             self._keep(
                 self.filter_channel, [("All channels", ""), *[(n, k) for k, n in choices.channels]]
             )
@@ -746,6 +742,26 @@ class CalendarTab(RecordForm):
             self._keep(
                 self.filter_campaign, [("All campaigns", ""), *[(c, c) for c in choices.campaigns]]
             )
+        finally:
+            self._loading = False
+
+    def _form_choices(self) -> None:
+        """The form's lists (once the form is built) from the last ``refresh_choices``."""
+        if not self.form_built:
+            return
+        choices = self._choices
+        self.fields["channel"].widget.options = tuple(name for _, name in choices.channels)
+        self.fields["owner"].widget.options = tuple(choices.owners)
+        self.fields["segments"].widget.options = [(n, i) for i, n in choices.segments]
+        self.fields["objective_id"].widget.options = [
+            ("— none —", None),
+            *[(t, i) for i, t in choices.objectives],
+        ]
+
+    def _form_ready(self) -> None:
+        self._loading = True
+        try:
+            self._form_choices()
         finally:
             self._loading = False
 

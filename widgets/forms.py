@@ -39,10 +39,15 @@ class RecordCalls:
 class RecordForm:
     """Base of a form editing one stored record at a time.
 
-    A subclass sets ``calls`` and ``new_heading``, builds ``self.fields`` (``Field`` by
-    name), calls ``_build_controls`` and places ``heading``, ``stamp``, ``message_area``,
-    ``save_button``, ``delete_button`` and ``confirm`` in its layout (``_page`` lays out a
-    list beside the form). It implements ``values``, ``_fill``, ``_blank`` and ``refresh``.
+    A subclass sets ``calls`` and ``new_heading`` and implements ``_build_form`` — it builds
+    ``self.fields`` (``Field`` by name), calls ``_build_controls`` and places ``heading``,
+    ``stamp``, ``message_area``, ``save_button``, ``delete_button`` and ``confirm`` in the
+    form it returns — as well as ``values``, ``_fill``, ``_blank`` and ``refresh``. Its page
+    shows ``form_slot`` where the form goes (``_page`` lays out a list beside it).
+
+    The form is built the first time it is needed — ``new()``, ``open()``, a message — not
+    with the page: a page listing many records appears sooner without a form nobody has
+    opened yet (an editor form is a few hundred widget models for the browser to create).
     ``record_id``/``version``: the record being edited (``None``: a new one).
     """
 
@@ -52,15 +57,27 @@ class RecordForm:
     new_intro = "Fill in the form and save. Fields marked * are required."
     button_min_width = "96px"
 
+    #: Shown where the form goes until it is first needed.
+    form_prompt = "Pick one in the list to see it and edit it, or click New."
+
     url: str | None = None
     actor: str | None = None
     record_id: int | None = None
     version: int | None = None
     fields: dict[str, Field]
     picker: w.Select
+    form_slot: w.Box
+    _form: w.Widget | None = None
     _loading = False
 
     # --- to implement -------------------------------------------------------------------
+
+    def _build_form(self) -> w.Widget:
+        """Make ``self.fields`` and the controls (``_build_controls``); return the form."""
+        raise NotImplementedError
+
+    def _form_ready(self) -> None:
+        """Called once the form is built (e.g. to fill its lists)."""
 
     def values(self) -> dict[str, Any]:
         """What the form holds now, as the ``save`` function takes it."""
@@ -117,6 +134,25 @@ class RecordForm:
         self.confirm.add_class("cb-alert-warning")
         self.confirm.layout.display = "none"
 
+    def _form_slot(self, css: str, **layout: str) -> w.Box:
+        """Where the form goes (``layout``: the form's own flex/width), with a short prompt
+        until ``_ensure_form`` puts the form there."""
+        prompt = w.HTML(f'<p class="cb-muted">{html.escape(self.form_prompt)}</p>')
+        waiting = card(prompt, css=f"{css}-form-prompt", flex="1 1 0%", min_width="0")
+        self.form_slot = w.Box([waiting], layout=w.Layout(min_width="0", **layout))
+        return self.form_slot
+
+    def _ensure_form(self) -> None:
+        """Build the form and show it in ``form_slot`` (once)."""
+        if self._form is None:
+            self._form = self._build_form()
+            self.form_slot.children = [self._form]
+            self._form_ready()
+
+    @property
+    def form_built(self) -> bool:
+        return self._form is not None
+
     def _page(self, css: str, title: str, new_text: str, form: w.Widget) -> w.VBox:
         """The records listed beside ``form``, an overview card under both.
 
@@ -156,6 +192,7 @@ class RecordForm:
 
     def _show_message(self, kind: str, text: str, details: list[str] | None = None) -> None:
         """An alert above the form; a warning (a conflict) offers Reload under it."""
+        self._ensure_form()
         self.message.value = alert(kind, text, details)
         self.message.layout.display = ""
         self.message_area.children = (
@@ -163,6 +200,8 @@ class RecordForm:
         )
 
     def _clear_feedback(self) -> None:
+        if not self.form_built:
+            return
         self.message.layout.display = "none"
         self.message_area.children = [self.message]
         self._show_confirm(False)
@@ -198,6 +237,7 @@ class RecordForm:
 
     def new(self) -> None:
         """Empty the form for a new record."""
+        self._ensure_form()
         self._clear_feedback()
         self.record_id = None
         self._fill(self._blank())
@@ -212,6 +252,7 @@ class RecordForm:
 
     def _fetch(self, record_id: int) -> Any | None:
         """Record ``record_id`` as stored, or ``None`` after saying it is gone."""
+        self._ensure_form()
         self._clear_feedback()
         try:
             return self.calls.get(record_id, url=self.url)
@@ -228,6 +269,7 @@ class RecordForm:
 
     def save(self, _: Any = None) -> None:
         """Validate and save what the form holds; show the outcome."""
+        self._ensure_form()
         self._clear_feedback()
         try:
             saved = self.calls.save(

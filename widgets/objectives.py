@@ -19,10 +19,12 @@ from typing import Any
 
 import ipywidgets as w
 
-from commbook import calendar, planning, progress
+from commbook import planning, progress
+from commbook.calendar import model as calendar
 from commbook.config import get_settings
 from commbook.errors import CommbookError
 from commbook.store import Objective
+from commbook.widgets.background import in_background
 from commbook.widgets.forms import RecordCalls, RecordForm
 from commbook.widgets.theme import Field, card, progress_bar, row
 
@@ -49,9 +51,17 @@ class ObjectiveForm(RecordForm):
         planning.objective_values,
     )
     new_heading = "New objective"
+    form_prompt = (
+        "Pick an objective in the list to see its progress and edit it, or click New objective."
+    )
 
     def __init__(
-        self, url: str | None = None, actor: str | None = None, as_of: dt.date | None = None
+        self,
+        url: str | None = None,
+        actor: str | None = None,
+        as_of: dt.date | None = None,
+        *,
+        judge_in_background: bool = False,
     ) -> None:
         self.url = url
         self.actor = actor
@@ -60,14 +70,24 @@ class ObjectiveForm(RecordForm):
         # what ``self.progress`` was computed from: objective id → version, and the day
         self._judged: dict[int, int] = {}
         self._judged_as_of: dt.date | None = None
+        # being judged on a worker thread (``judge_in_background``): id → version
+        self._pending: dict[int, int] = {}
+        self._objectives: list[Objective] = []
+        self._background = judge_in_background
         self._reuse = False
-        self._build()
-        self.new()
+        self.widget = self._page(
+            "cb-objective",
+            "Your objectives",
+            "New objective",
+            self._form_slot("cb-objective", flex="1 1 0%"),
+        )
         self.refresh()
+        if not self._objectives:
+            self.new()  # nothing to pick yet: the form for the first one
 
     # --- layout -------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build_form(self) -> w.Widget:
         metric = planning.METRICS
         self.fields: dict[str, Field] = {
             "title": Field(
@@ -147,7 +167,7 @@ class ObjectiveForm(RecordForm):
         self.content_list.add_class("cb-objective-content")
         self._build_controls("cb-objective", "objective")
 
-        form = card(
+        return card(
             w.VBox([self.heading, self.stamp]),
             self.progress_box,
             self.message_area,
@@ -167,7 +187,6 @@ class ObjectiveForm(RecordForm):
             flex="1 1 0%",
             min_width="0",
         )
-        self.widget = self._page("cb-objective", "Your objectives", "New objective", form)
 
     @property
     def objective_id(self) -> int | None:
@@ -229,6 +248,10 @@ class ObjectiveForm(RecordForm):
         super()._show_editing(objective)
         linked = planning.linked_content(objective.id, self.url) if objective else []
         self.content_list.value = _content_html(linked)
+        self._show_progress(objective)
+
+    def _show_progress(self, objective: Objective | None) -> None:
+        """The progress panel of the objective being edited (hidden until it is judged)."""
         judged = self.progress.get(objective.id) if objective else None
         self.progress_box.value = _progress_panel(objective, judged) if objective and judged else ""
         self.progress_box.layout.display = "" if judged else "none"
@@ -244,22 +267,72 @@ class ObjectiveForm(RecordForm):
         Every objective's progress is recomputed, except right after this form saved or
         deleted one: then only objectives new or changed since the last refresh are judged
         again and the others keep their values (the activity data has not changed).
+
+        With ``judge_in_background`` (the app), a full refresh lists the objectives at once,
+        marked "Measuring…", and judges them on a worker thread; the table and the open
+        objective's panel fill in when the values arrive (``commbook.widgets.background``).
         """
         objectives = planning.list_objectives(url=self.url)
         as_of = self._judged_on()
         stale = objectives
         if self._reuse and as_of == self._judged_as_of:
-            stale = [o for o in objectives if self._judged.get(o.id) != o.version]
-        values = _values_or_none(stale, self.url, as_of)
-        fresh = {
-            o.id: progress.objective_progress(o, v, as_of)
-            for o, v in zip(stale, values, strict=True)
-        }
-        self.progress = {
-            o.id: fresh[o.id] if o.id in fresh else self.progress[o.id] for o in objectives
-        }
-        self._judged = {o.id: o.version for o in objectives}
+            stale = [
+                o
+                for o in objectives
+                if o.version not in (self._judged.get(o.id), self._pending.get(o.id))
+            ]
+        if not self._reuse:
+            self._judged, self.progress = {}, {}
+        listed = {o.id for o in objectives}  # forget deleted objectives
+        self.progress = {i: p for i, p in self.progress.items() if i in listed}
+        self._judged = {i: v for i, v in self._judged.items() if i in listed}
         self._judged_as_of = as_of
+        self._objectives = objectives
+        url = self.url
+        if (
+            self._background
+            and not self._reuse
+            and stale
+            and in_background(
+                lambda: _values_or_none(stale, url, as_of),
+                lambda values: self._judged_later(stale, values, as_of),
+                self._judging_failed,
+                name="commbook-objective-progress",
+            )
+        ):
+            self._pending = {o.id: o.version for o in stale}
+        else:
+            self._record(stale, _values_or_none(stale, url, as_of), as_of)
+        self._show_overview()
+
+    def _record(self, judged: list[Objective], values: list, as_of: dt.date) -> None:
+        for o, value in zip(judged, values, strict=True):
+            self.progress[o.id] = progress.objective_progress(o, value, as_of)
+            self._judged[o.id] = o.version
+            self._pending.pop(o.id, None)
+
+    def _judged_later(self, judged: list[Objective], values: list, as_of: dt.date) -> None:
+        """Values from the worker thread (on the kernel's thread): keep those still current."""
+        if as_of != self._judged_as_of:
+            return  # a full refresh since has started its own judging
+        current = [
+            (o, v)
+            for o, v in zip(judged, values, strict=True)
+            if self._pending.get(o.id) == o.version
+        ]
+        self._record([o for o, _ in current], [v for _, v in current], as_of)
+        self._show_overview()
+        if self.record_id is not None and any(o.id == self.record_id for o, _ in current):
+            self._show_progress(next(o for o, _ in current if o.id == self.record_id))
+
+    def _judging_failed(self, error: BaseException) -> None:
+        self._pending = {}
+        self._show_overview()
+        self._show_message("error", f"Could not measure progress: {error}")
+
+    def _show_overview(self) -> None:
+        """The list, the count, the note and the table, from what is known now."""
+        objectives, as_of = self._objectives, self._judged_as_of or _today()
         self.as_of_note.value = (
             f"Every objective, soonest due first. Progress as of {as_of:%-d %b %Y}"
             + (" (the latest data in the store)." if as_of < _today() else ".")
@@ -267,7 +340,7 @@ class ObjectiveForm(RecordForm):
         self._list([(o.title, o.id) for o in objectives])
         n = len(objectives)
         self.count_label.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
-        self.table.value = _table(objectives, self.progress)
+        self.table.value = _table(objectives, self.progress, set(self._pending))
 
     @contextlib.contextmanager
     def _reusing(self) -> Iterator[None]:
@@ -377,8 +450,16 @@ def _progress_panel(o: Objective, p: progress.Progress) -> str:
     )
 
 
-def _table(objectives: list[Objective], judged: dict[int, progress.Progress] | None = None) -> str:
-    """The overview as an HTML table; every user value is escaped."""
+_MEASURING = '<span class="cb-muted cb-progress-pending">Measuring…</span>'
+
+
+def _table(
+    objectives: list[Objective],
+    judged: dict[int, progress.Progress] | None = None,
+    pending: set[int] = frozenset(),
+) -> str:
+    """The overview as an HTML table; every user value is escaped. Objectives in
+    ``pending`` are being measured."""
     if not objectives:
         return (
             '<div class="cb-empty">No objectives yet: fill in the form to create the first '
@@ -401,7 +482,7 @@ def _table(objectives: list[Objective], judged: dict[int, progress.Progress] | N
             f'<td><span class="cb-badge cb-badge-{e(o.status)}">'
             f"{e(planning.STATUSES.get(o.status, o.status))}</span></td>"
             f'<td class="cb-num">{_value_text(p.value if p else None, o.unit)}</td>'
-            f"<td>{_progress_cell(o, p) if p else ''}</td>"
+            f"<td>{_progress_cell(o, p) if p else _MEASURING if o.id in pending else ''}</td>"
             "</tr>"
         )
     head = "".join(

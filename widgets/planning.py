@@ -1,22 +1,23 @@
 """The planning app: Objectives, Audience, Calendar, History and the notes for the report.
 
-Only the Objectives tab is built with the app; the others are built the first time their tab
-is picked (a light "Loading…" placeholder until then), so the page is interactive sooner.
+Only the Objectives tab is built with the app — its progress measured after the page is up
+(``ObjectiveForm(judge_in_background=True)``); the other tabs are built, and their modules
+imported, the first time their tab is picked (a light "Loading…" placeholder until then), so
+the page is interactive sooner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from commbook.widgets.calendar import CalendarTab
-from commbook.widgets.history import HistoryView
-from commbook.widgets.notes import NotesForm
 from commbook.widgets.objectives import ObjectiveForm
-from commbook.widgets.segments import SegmentForm
 from commbook.widgets.theme import stylesheet
+
+if TYPE_CHECKING:
+    from commbook.widgets.history import HistoryView
 
 
 class PlanningApp:
@@ -27,7 +28,7 @@ class PlanningApp:
     """
 
     def __init__(self, url: str | None = None, actor: str | None = None) -> None:
-        self.objectives = ObjectiveForm(url=url, actor=actor)
+        self.objectives = ObjectiveForm(url=url, actor=actor, judge_in_background=True)
         self.history: HistoryView | None = None
         self._history_index = -1
         self.tabs = w.Tab()
@@ -35,11 +36,11 @@ class PlanningApp:
         self._pending: dict[int, Callable[[], w.Widget]] = {}
         self.tabs.observe(self._tab_picked, "selected_index")
         self.add_tab("Objectives", self.objectives.widget)
-        self.add_lazy_tab("Audience", lambda: SegmentForm(url=url, actor=actor).widget)
-        self.add_lazy_tab("Calendar", lambda: CalendarTab(url=url, actor=actor).widget)
+        self.add_lazy_tab("Audience", lambda: _segments(url, actor))
+        self.add_lazy_tab("Calendar", lambda: _calendar(url, actor))
         self.add_lazy_tab("History", lambda: self._history(url))
         self._history_index = len(self.tabs.children) - 1
-        self.add_lazy_tab("Report notes", lambda: NotesForm(url=url, actor=actor).widget)
+        self.add_lazy_tab("Report notes", lambda: _notes(url, actor))
         header = w.HTML(
             "<h1>Community plan</h1>"
             "<p>Set measurable objectives for your community and track who owns them.</p>"
@@ -77,8 +78,32 @@ class PlanningApp:
         del self._pending[index]
 
     def _history(self, url: str | None) -> w.Widget:
+        from commbook.widgets.history import HistoryView
+
         self.history = HistoryView(url)
         return self.history.widget
+
+
+# The other tabs' modules are imported when their tab is first opened (pandas, icalendar, …
+# stay off the page's first load).
+
+
+def _segments(url: str | None, actor: str | None) -> w.Widget:
+    from commbook.widgets.segments import SegmentForm
+
+    return SegmentForm(url=url, actor=actor).widget
+
+
+def _calendar(url: str | None, actor: str | None) -> w.Widget:
+    from commbook.widgets.calendar import CalendarTab
+
+    return CalendarTab(url=url, actor=actor).widget
+
+
+def _notes(url: str | None, actor: str | None) -> w.Widget:
+    from commbook.widgets.notes import NotesForm
+
+    return NotesForm(url=url, actor=actor).widget
 
 
 def planning_app(url: str | None = None, actor: str | None = None) -> w.VBox:

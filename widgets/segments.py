@@ -99,6 +99,7 @@ class SegmentForm(RecordForm):
     )
     name_field = "name"
     new_heading = "New segment"
+    form_prompt = "Pick a segment in the list to see its size and edit it, or click New segment."
     new_intro = "Describe a group of members you plan content for. Fields marked * are required."
 
     def __init__(
@@ -108,9 +109,15 @@ class SegmentForm(RecordForm):
         self.actor = actor
         self.as_of = as_of
         self.sizes: dict[int, segments.SegmentSize | None] = {}
-        self._build()
-        self.new()
+        self.widget = self._page(
+            "cb-segment",
+            "Audience segments",
+            "New segment",
+            self._form_slot("cb-segment", flex="1 1 0%"),
+        )
         self.refresh()
+        if not self.picker.options:
+            self.new()  # nothing to pick yet: the form for the first one
 
     # --- layout -------------------------------------------------------------------------
 
@@ -123,7 +130,7 @@ class SegmentForm(RecordForm):
         self.fields[path] = field
         return field
 
-    def _build(self) -> None:
+    def _build_form(self) -> w.Widget:
         self.fields: dict[str, Field] = {}
         b = self._field
         name = b("name", required=True).box
@@ -169,7 +176,7 @@ class SegmentForm(RecordForm):
         def section(title: str) -> w.HTML:
             return w.HTML(f"<div class='cb-section'>{html.escape(title)}</div>")
 
-        form = card(
+        return card(
             w.VBox([self.heading, self.stamp]),
             self.message_area,
             name,
@@ -199,7 +206,6 @@ class SegmentForm(RecordForm):
             flex="1 1 0%",
             min_width="0",
         )
-        self.widget = self._page("cb-segment", "Audience segments", "New segment", form)
 
     @property
     def segment_id(self) -> int | None:

@@ -1,0 +1,160 @@
+"""The planning app's first load: progress measured after the page is up, forms built on use."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+
+from commbook import planning, progress
+from commbook.widgets import objectives
+from commbook.widgets.background import in_background
+from commbook.widgets.calendar import CalendarTab
+from commbook.widgets.objectives import ObjectiveForm
+from commbook.widgets.segments import SegmentForm
+
+AS_OF = dt.date(2026, 7, 1)
+
+
+def _save(url: str, title: str, value: float) -> planning.Objective:
+    return planning.save_objective(
+        {
+            **planning.blank_objective(dt.date(2026, 1, 1)),
+            "title": title,
+            "metric": "manual",
+            "baseline": 0,
+            "target": 10,
+            "current_value": value,
+            "due_date": dt.date(2026, 12, 31),
+            "owner": "Ana",
+        },
+        url=url,
+    )
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Hold every ``current_values`` call until the event is set; record their threads."""
+    release = threading.Event()
+    real = progress.current_values
+
+    def held(objs: Any, url: Any = None, as_of: Any = None) -> list[float | None]:
+        objs = list(objs)
+        held.threads.append(threading.current_thread().name)
+        if threading.current_thread() is not threading.main_thread():
+            assert release.wait(10), "the test never released the worker"
+        return real(objs, url, as_of)
+
+    held.threads = []
+    monkeypatch.setattr(objectives.progress, "current_values", held)
+    release.threads = held.threads
+    return release
+
+
+async def _until(condition: Any, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_in_background_needs_a_running_loop() -> None:
+    assert in_background(lambda: 1, lambda _: None, lambda _: None) is False
+
+    async def scenario() -> tuple[int, str]:
+        done: asyncio.Future = asyncio.get_running_loop().create_future()
+        started = in_background(
+            lambda: threading.current_thread().name,
+            lambda name: done.set_result((name, threading.current_thread().name)),
+            done.set_exception,
+            name="worker-x",
+        )
+        assert started
+        return await asyncio.wait_for(done, 10)
+
+    worker, callback = asyncio.run(scenario())
+    assert worker == "worker-x"  # the work ran on the worker thread …
+    assert callback == threading.main_thread().name  # … its result came back on the loop's
+
+
+def test_in_background_reports_failures_on_the_loop() -> None:
+    def boom() -> int:
+        raise RuntimeError("store unreachable")
+
+    async def scenario() -> BaseException:
+        failed: asyncio.Future = asyncio.get_running_loop().create_future()
+        in_background(boom, lambda _: None, failed.set_result)
+        return await asyncio.wait_for(failed, 10)
+
+    assert "store unreachable" in str(asyncio.run(scenario()))
+
+
+def test_objectives_are_listed_first_and_judged_on_a_worker(
+    sqlite_url: str, gate: threading.Event
+) -> None:
+    a, b = _save(sqlite_url, "Host meetups", 5), _save(sqlite_url, "Grow the wiki", 9)
+
+    async def scenario() -> ObjectiveForm:
+        form = ObjectiveForm(url=sqlite_url, as_of=AS_OF, judge_in_background=True)
+        # the page can be shown now: every objective listed, progress still being measured
+        listed = sorted(label for label, _ in form.picker.options)
+        assert listed == ["Grow the wiki", "Host meetups"]
+        assert form.table.value.count("Measuring…") == 2
+        assert form.progress == {}
+        gate.set()
+        await _until(lambda: form.progress.keys() == {a.id, b.id})
+        return form
+
+    form = asyncio.run(scenario())
+    assert gate.threads == ["commbook-objective-progress"]
+    assert "Measuring…" not in form.table.value
+    assert form.progress[a.id].value == 5.0 and form.progress[b.id].value == 9.0
+    assert "50 % of the way" in form.table.value and "90 % of the way" in form.table.value
+
+
+def test_a_save_while_measuring_is_not_overwritten_by_the_late_result(
+    sqlite_url: str, gate: threading.Event
+) -> None:
+    a, b = _save(sqlite_url, "Host meetups", 5), _save(sqlite_url, "Grow the wiki", 9)
+
+    async def scenario() -> ObjectiveForm:
+        form = ObjectiveForm(url=sqlite_url, as_of=AS_OF, judge_in_background=True)
+        form.open(a.id)  # the form is built when it is first needed
+        assert form.form_built and not form.progress_box.value
+        form.fields["current_value"].widget.value = "7"
+        form.save()  # judged now, on the kernel's thread: the new value
+        assert "Saved" in form.message.value
+        assert form.progress[a.id].value == 7.0
+        gate.set()  # the worker's values (from version 1 of A) arrive afterwards
+        await _until(lambda: b.id in form.progress)
+        return form
+
+    form = asyncio.run(scenario())
+    assert form.progress[a.id].value == 7.0, "the late value of the old version was kept"
+    assert form.progress[b.id].value == 9.0
+    assert "7" in form.progress_box.value  # the open objective's panel shows the new value
+
+
+def test_forms_are_built_when_first_needed(sqlite_url: str) -> None:
+    empty = ObjectiveForm(url=sqlite_url, as_of=AS_OF)
+    assert empty.form_built  # nothing to pick: the form for the first objective, at once
+
+    _save(sqlite_url, "Host meetups", 5)
+    form = ObjectiveForm(url=sqlite_url, as_of=AS_OF)
+    assert not form.form_built
+    assert "Pick an objective" in form.form_slot.children[0].children[0].value
+    form.new()
+    assert form.form_built and form.form_slot.children[0] is form._form
+    assert form.fields["title"].widget.value == ""
+
+    calendar = CalendarTab(url=sqlite_url, today=AS_OF)
+    assert not calendar.form_built
+    calendar.new()
+    assert calendar.form_built
+    assert calendar.fields["objective_id"].widget.options[1] == ("Host meetups", 1)
+
+    assert SegmentForm(url=sqlite_url).form_built  # no segments yet
