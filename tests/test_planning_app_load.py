@@ -104,6 +104,9 @@ def test_objectives_are_listed_first_and_judged_on_a_worker(
         listed = sorted(label for label, _ in form.picker.options)
         assert listed == ["Grow the wiki", "Host meetups"]
         assert form.table.value.count("Measuring…") == 2
+        await asyncio.sleep(0.05)
+        assert gate.threads == [], "judging started before the page showed the form"
+        form.widget._view_count = 1  # what the browser reports when it shows the form
         assert form.progress == {}
         gate.set()
         await _until(lambda: form.progress.keys() == {a.id, b.id})
@@ -123,6 +126,7 @@ def test_a_save_while_measuring_is_not_overwritten_by_the_late_result(
 
     async def scenario() -> ObjectiveForm:
         form = ObjectiveForm(url=sqlite_url, as_of=AS_OF, judge_in_background=True)
+        form.widget._view_count = 1  # shown
         form.open(a.id)  # the form is built when it is first needed
         assert form.form_built and not form.progress_box.value
         form.fields["current_value"].widget.value = "7"

@@ -51,3 +51,13 @@ def _walk(widget):
     for child in getattr(widget, "children", ()):
         yield child
         yield from _walk(child)
+
+
+def test_calendar_is_built_once_the_page_shows_the_app(sqlite_url: str) -> None:
+    app = PlanningApp(url=sqlite_url)
+    assert "cb-tab-loading" in _classes(app.tabs.children[2].children[0])
+    app.widget._view_count = 1  # what the browser reports when it shows the app
+    assert "cb-calendar" in _classes(app.tabs.children[2].children[0])
+    assert "cb-tab-loading" in _classes(app.tabs.children[1].children[0])  # only the calendar
+    app.tabs.selected_index = 2  # picking it later keeps what was built
+    assert "cb-calendar" in _classes(app.tabs.children[2].children[0])

@@ -88,8 +88,12 @@ def voila_server(
     env: Mapping[str, str] | None = None,
     timeout: float = 60.0,
     log: Path | None = None,
+    preheat: bool = False,
 ) -> Iterator[str]:
     """Serve ``target`` with Voilà; yield its base URL (``http://127.0.0.1:PORT``).
+
+    ``preheat``: with the kernel pool ``commbook apps serve`` uses (``voila_command``);
+    off by default so that each test's page runs its notebook when it is opened.
 
     ``env`` is added to this process's environment (e.g. ``COMMBOOK_DATABASE_URL``).
     The server runs in its own process group; at exit it gets SIGTERM (Voilà then shuts
@@ -106,7 +110,7 @@ def voila_server(
     with log.open("wb") as out:
         proc = subprocess.Popen(
             # no retry on the next port: the URL we wait on must be the one it serves
-            voila_command(target, port=port, extra=["--Voila.port_retries=0"]),
+            voila_command(target, port=port, extra=["--Voila.port_retries=0"], preheat=preheat),
             env=full_env,
             cwd=ROOT,
             stdout=out,

@@ -74,6 +74,8 @@ class ObjectiveForm(RecordForm):
         self._pending: dict[int, int] = {}
         self._objectives: list[Objective] = []
         self._background = judge_in_background
+        self._shown = False  # judging in the background waits until the page shows the form
+        self._waiting: tuple[list[Objective], dt.date] | None = None
         self._reuse = False
         self.widget = self._page(
             "cb-objective",
@@ -81,6 +83,10 @@ class ObjectiveForm(RecordForm):
             "New objective",
             self._form_slot("cb-objective", flex="1 1 0%"),
         )
+        if judge_in_background:
+            # the browser counts the views it shows of a widget that has a _view_count
+            self.widget._view_count = 0
+            self.widget.observe(self._displayed, "_view_count")
         self.refresh()
         if not self._objectives:
             self.new()  # nothing to pick yet: the form for the first one
@@ -268,9 +274,10 @@ class ObjectiveForm(RecordForm):
         deleted one: then only objectives new or changed since the last refresh are judged
         again and the others keep their values (the activity data has not changed).
 
-        With ``judge_in_background`` (the app), a full refresh lists the objectives at once,
-        marked "Measuring…", and judges them on a worker thread; the table and the open
-        objective's panel fill in when the values arrive (``commbook.widgets.background``).
+        With ``judge_in_background`` (the app, in a kernel), a full refresh lists the
+        objectives at once, marked "Measuring…", and judges them on a worker thread once the
+        page shows the form; the table and the open objective's panel fill in when the
+        values arrive (``commbook.widgets.background``).
         """
         objectives = planning.list_objectives(url=self.url)
         as_of = self._judged_on()
@@ -288,22 +295,36 @@ class ObjectiveForm(RecordForm):
         self._judged = {i: v for i, v in self._judged.items() if i in listed}
         self._judged_as_of = as_of
         self._objectives = objectives
-        url = self.url
-        if (
-            self._background
-            and not self._reuse
-            and stale
-            and in_background(
-                lambda: _values_or_none(stale, url, as_of),
-                lambda values: self._judged_later(stale, values, as_of),
-                self._judging_failed,
-                name="commbook-objective-progress",
-            )
-        ):
+        if self._background and not self._reuse and stale and _in_kernel():
             self._pending = {o.id: o.version for o in stale}
+            self._waiting = (stale, as_of)
+            if self._shown:
+                self._judge_waiting()
         else:
-            self._record(stale, _values_or_none(stale, url, as_of), as_of)
+            self._record(stale, _values_or_none(stale, self.url, as_of), as_of)
         self._show_overview()
+
+    def _displayed(self, change: dict[str, Any]) -> None:
+        """The page shows the form: start judging (not before — the worker thread would
+        slow the kernel's answers while the browser builds the page)."""
+        if change["new"] and not self._shown:
+            self._shown = True
+            self._judge_waiting()
+
+    def _judge_waiting(self) -> None:
+        if self._waiting is None:
+            return
+        stale, as_of = self._waiting
+        self._waiting = None
+        url = self.url
+        started = in_background(
+            lambda: _values_or_none(stale, url, as_of),
+            lambda values: self._judged_later(stale, values, as_of),
+            self._judging_failed,
+            name="commbook-objective-progress",
+        )
+        if not started:  # the loop is gone: judge here
+            self._judged_later(stale, _values_or_none(stale, url, as_of), as_of)
 
     def _record(self, judged: list[Objective], values: list, as_of: dt.date) -> None:
         for o, value in zip(judged, values, strict=True):
@@ -397,6 +418,17 @@ def _content_html(items: list[planning.LinkedItem]) -> str:
         f'<table class="cb-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _in_kernel() -> bool:
+    """An event loop runs (a Jupyter kernel): work can wait for the page."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _today() -> dt.date:

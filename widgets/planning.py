@@ -38,6 +38,7 @@ class PlanningApp:
         self.add_tab("Objectives", self.objectives.widget)
         self.add_lazy_tab("Audience", lambda: _segments(url, actor))
         self.add_lazy_tab("Calendar", lambda: _calendar(url, actor))
+        self._calendar_index = len(self.tabs.children) - 1
         self.add_lazy_tab("History", lambda: self._history(url))
         self._history_index = len(self.tabs.children) - 1
         self.add_lazy_tab("Report notes", lambda: _notes(url, actor))
@@ -48,6 +49,11 @@ class PlanningApp:
         header.add_class("cb-app-header")
         self.widget = w.VBox([stylesheet(), header, self.tabs])
         self.widget.add_class("cb-app")
+        # The browser counts the views it shows of a widget with a _view_count: once the page
+        # shows the app, build the Calendar tab while the manager reads the objectives (the
+        # objectives' progress starts being measured then too: ObjectiveForm).
+        self.widget._view_count = 0
+        self.widget.observe(self._shown, "_view_count")
 
     def add_tab(self, title: str, content: w.Widget) -> None:
         """Add a tab showing ``content``."""
@@ -63,6 +69,10 @@ class PlanningApp:
         self._pending[len(self.tabs.children) - 1] = build
         if self.tabs.selected_index == len(self.tabs.children) - 1:
             self._open(self.tabs.selected_index)
+
+    def _shown(self, change: dict[str, Any]) -> None:
+        if change["new"] and self._calendar_index in self._pending:
+            self._open(self._calendar_index)
 
     def _tab_picked(self, change: dict[str, Any]) -> None:
         index = change["new"]

@@ -8,6 +8,7 @@ the browser tests start Voilà with ``voila_command`` and ``voila_env``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,47 @@ KERNEL_CULLING = (
 )
 
 
+#: ``voila_command(preheat=True)``: Voilà keeps one kernel per app started and its notebook run
+#: up to ``wait_for_page`` (imports done, waiting for a page), so opening an app skips kernel
+#: start and imports. Only the apps are heated — not the analysts' notebooks in the same
+#: folder (Voilà matches the denylist against notebook paths). A kernel taken from the pool
+#: is replaced after ``PREHEAT_FILL_DELAY`` seconds, not at once: heating the next one takes
+#: seconds of CPU that would compete with the page just opened.
+PREHEAT_FILL_DELAY = 10.0
+#: What a heated kernel writes to the server's log once its imports are done.
+HEATED_MESSAGE = "commbook: kernel heated, waiting for a page"
+
+
+def _preheat_options() -> list[str]:
+    names = "|".join(app.notebook.removesuffix(".ipynb") for app in APPS)
+    return [
+        "--VoilaConfiguration.preheat_kernel=True",
+        "--VoilaConfiguration.default_pool_size=1",
+        f"--VoilaKernelManager.preheat_denylist=^(?!.*/({names})\\.ipynb$)",
+        f"--VoilaKernelManager.fill_delay={PREHEAT_FILL_DELAY}",
+    ]
+
+
+def wait_for_page(*warm: str) -> None:
+    """Call in an app notebook before it builds the app.
+
+    In a kernel Voilà heated ahead of time (``VOILA_PREHEAT``: served with
+    ``voila_command(preheat=True)``), import the ``warm`` modules now, then wait until a
+    page asks for the app (``voila.utils.wait_for_request``): the app is built from the data
+    as it is when the page is opened, kernel start and imports were done before. Anywhere
+    else (a kernel started for the page, JupyterLab, Papermill) return at once.
+    """
+    if os.environ.get("VOILA_PREHEAT") != "True":
+        return
+    for name in warm:
+        importlib.import_module(name)
+    from voila.utils import wait_for_request
+
+    # to the server's log (the kernel's own stderr), not into the page
+    print(f"{HEATED_MESSAGE} ({', '.join(warm)})", file=sys.__stderr__, flush=True)
+    wait_for_request()
+
+
 def voila_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """``env`` (default: this process's) with the commbook template on ``JUPYTER_PATH``."""
     out = dict(os.environ if env is None else env)
@@ -68,8 +110,10 @@ def voila_command(
     ip: str = "127.0.0.1",
     python: str = sys.executable,
     extra: Sequence[str] = (),
+    preheat: bool = False,
 ) -> list[str]:
-    """The command line that serves ``target`` (a notebook, or a folder of apps)."""
+    """The command line that serves ``target`` (a notebook, or a folder of apps);
+    ``preheat``: with a pool of heated kernels for the apps (``wait_for_page``)."""
     return [
         python,
         "-m",
@@ -81,5 +125,6 @@ def voila_command(
         f"--template={TEMPLATE}",
         "--VoilaConfiguration.classic_tree=True",  # our tree.html: the apps as cards
         *KERNEL_CULLING,
+        *(_preheat_options() if preheat else ()),
         *extra,
     ]

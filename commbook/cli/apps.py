@@ -19,7 +19,13 @@ def command() -> None:
 @command.command("serve")
 @click.option("--port", default=8866, show_default=True, help="Port to listen on.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-def serve(port: int, host: str) -> None:
+@click.option(
+    "--preheat/--no-preheat",
+    default=True,
+    show_default=True,
+    help="Keep a kernel per app started and its imports done, so apps open faster.",
+)
+def serve(port: int, host: str, preheat: bool) -> None:
     """Serve the apps on HOST:PORT until Ctrl-C. They load nothing from the internet.
 
     \b
@@ -34,7 +40,7 @@ def serve(port: int, host: str) -> None:
     click.echo(f"Serving the commbook apps on {base}/ — press Ctrl-C to stop.")
     for app in apps:
         click.echo(f"  {app.title:<10} {app_url(base, app)}  ({app.purpose})")
-    command_line = voila_command(settings.notebooks_dir, port=port, ip=host)
+    command_line = voila_command(settings.notebooks_dir, port=port, ip=host, preheat=preheat)
     proc = subprocess.Popen(command_line, env=voila_env())
     try:
         code = proc.wait()
