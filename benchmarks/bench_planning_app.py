@@ -9,8 +9,10 @@ served by a real Voilà server and driven with Debian's Chromium through Playwri
 - **Time to interactive**: ``page.goto`` → the app visible with its objectives table
   filled → Calendar tab clicked → month grid visible; median of fresh browser contexts.
   Reference: a trivial Voilà app (one ``ipywidgets.Button``) served by the same command,
-  loaded the same way — the Voilà + kernel floor. Then the same with Voilà's kernel pool
-  (``preheat_kernel``): kernel start and notebook run done before the page is asked for.
+  loaded the same way — the Voilà + kernel floor. Then the same served as ``commbook apps
+  serve`` serves the apps — Voilà's kernel pool: kernel start and imports done before the
+  page is asked for, the app built when it is. Also recorded: when the progress column
+  (measured after the page is up) is filled.
 - **Save latency**: edit a field, click Save, until the form shows the new version and the
   "Saved" message (objective, then calendar item); median of several saves. Reference: a
   button click that updates a label in the trivial app — the widget comm round trip.
@@ -43,6 +45,7 @@ from benchmarks.common import emit
 from commbook import planning
 from commbook.samples import load_samples
 from commbook.store import AudienceSegment, Channel, ContentItem, get_engine, session_scope
+from commbook.widgets.serve import HEATED_MESSAGE, PREHEAT_FILL_DELAY
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the browser-test harness (Voilà + Chromium)
@@ -246,7 +249,13 @@ def _load_app(page: Any, base_url: str) -> dict[str, float]:
     objectives = time.perf_counter() - start
     page.get_by_role("tab", name="Calendar").click()
     page.locator(".cb-cal-month").wait_for(state="visible", timeout=TIMEOUT_MS)
-    return {"app": app, "objectives": objectives, "tti": time.perf_counter() - start}
+    tti = time.perf_counter() - start
+    # the progress column, measured after the page is up ("Measuring…" until then)
+    page.wait_for_function(
+        "() => !document.querySelector('.cb-progress-pending')", timeout=TIMEOUT_MS, polling=20
+    )
+    progress = time.perf_counter() - start
+    return {"app": app, "objectives": objectives, "tti": tti, "progress": progress}
 
 
 def _load_reference(page: Any, base_url: str) -> float:
@@ -348,40 +357,39 @@ def _item_saves(page: Any) -> list[float]:
     return _time_saves(page, "calendar", ".cb-calendar-notes textarea")
 
 
-#: Voilà's kernel pool: a kernel per app started, and its notebook run, before anyone asks.
-#: Only the two measured apps are heated (the denylist sees absolute paths); the pool is
-#: refilled 12 s after a kernel is taken, not 1 s, so that heating the next kernel (seconds
-#: of CPU) does not compete with the page being measured on two cores.
-PREHEAT = {
+#: The reference app's kernel pool: what ``commbook apps serve`` does for the apps
+#: (``voila_command(preheat=True)``: pool of one, refilled 10 s after a kernel is taken).
+REFERENCE_PREHEAT = {
     "VoilaConfiguration": {"preheat_kernel": True, "default_pool_size": 1},
-    "VoilaKernelManager": {
-        "preheat_denylist": [r"^(?!.*/(planning|reference)\.ipynb$)"],
-        "fill_delay": 12.0,
-    },
+    "VoilaKernelManager": {"fill_delay": PREHEAT_FILL_DELAY},
 }
 
 
 def measure_preheated(folder: Path, env: dict[str, str], ref: Path) -> dict[str, Any]:
-    """The same page loads with Voilà's kernel pool on (``--preheat_kernel``, pool of one),
-    each load once both pools are full again: what a user gets when the app is ready."""
+    """The same page loads with the apps served as ``commbook apps serve`` serves them
+    (Voilà's kernel pool, ``voila_command(preheat=True)``), each load once a heated kernel
+    is ready again: started, imports done, waiting for a page (``wait_for_page``)."""
     config = folder / "preheat-config"
     config.mkdir()
-    (config / "voila.json").write_text(json.dumps(PREHEAT))
-    env = {**env, "JUPYTER_CONFIG_PATH": str(config)}
+    (config / "voila.json").write_text(json.dumps(REFERENCE_PREHEAT))
     logs = [folder / "voila-app-preheat.log", folder / "voila-ref-preheat.log"]
 
-    def wait(n: int) -> None:  # the pool was filled n + 1 times: a heated kernel is ready
+    def wait(n: int) -> None:  # a kernel was heated n + 1 times: one is waiting for us
         deadline = time.monotonic() + 180
-        for log, notebook in zip(logs, ("planning.ipynb", "reference.ipynb"), strict=True):
-            marker = f"Kernel pool of {notebook} is filled"
+        for log, marker in (
+            (logs[0], f"{HEATED_MESSAGE} (commbook.widgets.planning"),
+            (logs[1], "Kernel pool of reference.ipynb is filled"),
+        ):
             while log.read_text(errors="replace").count(marker) < n + 1:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{notebook}: the kernel pool did not refill")
+                    raise RuntimeError(f"{marker!r}: no heated kernel")
                 time.sleep(0.2)
+        time.sleep(1.0)  # the reference's pool says "filled" as its notebook starts running
 
+    ref_env = {**env, "JUPYTER_CONFIG_PATH": str(config)}
     with (
-        voila_server(NOTEBOOKS, env=env, log=logs[0]) as app_base,
-        voila_server(ref, env=env, log=logs[1]) as ref_base,
+        voila_server(NOTEBOOKS, env=env, log=logs[0], preheat=True) as app_base,
+        voila_server(ref, env=ref_env, log=logs[1]) as ref_base,
     ):
         return measure_browser(app_base, ref_base, wait=wait, saves=False)
 
@@ -524,6 +532,7 @@ def main() -> None:
             goal_met=_median(tti) < TTI_GOAL_S,
             loads=LOADS,
             app_visible_s=round(_median([x["app"] for x in run["loads"]]), 3),
+            progress_shown_s=round(_median([x["progress"] for x in run["loads"]]), 3),
             min_s=round(min(tti), 3),
             max_s=round(max(tti), 3),
             runs_s=[round(x, 2) for x in tti],

@@ -104,6 +104,7 @@ def test_objectives_are_listed_first_and_judged_on_a_worker(
         listed = sorted(label for label, _ in form.picker.options)
         assert listed == ["Grow the wiki", "Host meetups"]
         assert form.table.value.count("Measuring…") == 2
+        assert "Measuring 2…" in form.prompt.value  # the "at a glance" card
         await asyncio.sleep(0.05)
         assert gate.threads == [], "judging started before the page showed the form"
         form.widget._view_count = 1  # what the browser reports when it shows the form
@@ -117,6 +118,7 @@ def test_objectives_are_listed_first_and_judged_on_a_worker(
     assert "Measuring…" not in form.table.value
     assert form.progress[a.id].value == 5.0 and form.progress[b.id].value == 9.0
     assert "50 % of the way" in form.table.value and "90 % of the way" in form.table.value
+    assert "2 on track" in form.prompt.value and "Measuring" not in form.prompt.value
 
 
 def test_a_save_while_measuring_is_not_overwritten_by_the_late_result(

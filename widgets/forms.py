@@ -137,8 +137,8 @@ class RecordForm:
     def _form_slot(self, css: str, **layout: str) -> w.Box:
         """Where the form goes (``layout``: the form's own flex/width), with a short prompt
         until ``_ensure_form`` puts the form there."""
-        prompt = w.HTML(f'<p class="cb-muted">{html.escape(self.form_prompt)}</p>')
-        waiting = card(prompt, css=f"{css}-form-prompt", flex="1 1 0%", min_width="0")
+        self.prompt = w.HTML(f'<p class="cb-muted">{html.escape(self.form_prompt)}</p>')
+        waiting = card(self.prompt, css=f"{css}-form-prompt", flex="1 1 0%", min_width="0")
         self.form_slot = w.Box([waiting], layout=w.Layout(min_width="0", **layout))
         return self.form_slot
 

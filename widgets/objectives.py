@@ -362,6 +362,8 @@ class ObjectiveForm(RecordForm):
         n = len(objectives)
         self.count_label.value = f"{n} objective{'s' if n != 1 else ''}" if n else "None yet"
         self.table.value = _table(objectives, self.progress, set(self._pending))
+        if not self.form_built:
+            self.prompt.value = _at_a_glance(self.progress, len(self._pending), self.form_prompt)
 
     @contextlib.contextmanager
     def _reusing(self) -> Iterator[None]:
@@ -418,6 +420,22 @@ def _content_html(items: list[planning.LinkedItem]) -> str:
         f'<table class="cb-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _at_a_glance(judged: dict[int, progress.Progress], measuring: int, prompt: str) -> str:
+    """How many objectives are in each status, as badges — shown until the form opens."""
+    counts = {status: 0 for status in progress.STATUSES}
+    for p in judged.values():
+        counts[p.status] += 1
+    badges = "".join(
+        f'<span class="cb-badge cb-status-{status.replace("_", "-")}">{n} {label.lower()}</span> '
+        for status, label in progress.STATUSES.items()
+        if (n := counts[status])
+    )
+    if measuring:
+        badges += f'<span class="cb-muted cb-progress-pending">Measuring {measuring}…</span>'
+    head = f'<div class="cb-glance"><h3>At a glance</h3><p>{badges}</p></div>' if badges else ""
+    return f'{head}<p class="cb-muted">{html.escape(prompt)}</p>'
 
 
 def _in_kernel() -> bool:
