@@ -9,8 +9,8 @@ Modules, one subject each: ``activity`` (DAU/WAU/MAU, stickiness, new vs returni
 (cohorts), ``conversations`` (threads, response times, answered rates), ``members`` and
 ``growth`` (joins, churn), ``content`` (engagement), ``effectiveness`` (ranking with
 uncertainty, recommendations), ``catalog`` (the metric catalog), ``compare`` (period over
-period), ``headline`` (the headline numbers). ``workflow`` (triage/SLA) is imported on
-its own.
+period), ``headline`` (the headline numbers), ``prepared`` (events prepared once for many
+metrics: :func:`prepare_events`). ``workflow`` (triage/SLA) is imported on its own.
 """
 
 from commbook.metrics.activity import (
@@ -45,6 +45,7 @@ from commbook.metrics.participation import (
     participation_inequality,
     repeat_participation,
 )
+from commbook.metrics.prepared import EventsLike, PreparedEvents, prepare_events
 from commbook.metrics.retention import cohort_retention
 
 __all__ = [
@@ -54,7 +55,9 @@ __all__ = [
     "MAU_DAYS",
     "WAU_DAYS",
     "CatalogMetric",
+    "EventsLike",
     "Inputs",
+    "PreparedEvents",
     "Recommendation",
     "active_members",
     "activity_summary",
@@ -79,6 +82,7 @@ __all__ = [
     "new_members",
     "new_vs_returning",
     "participation_inequality",
+    "prepare_events",
     "previous_window",
     "rank",
     "recommendations",

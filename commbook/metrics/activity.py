@@ -12,6 +12,7 @@ Input ``events`` — one row per activity event (see ``commbook.frames.load_even
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,6 @@ from commbook.metrics._time import (
     day_number,
     day_numbers,
     day_starts,
-    in_window,
     last_day_number,
     local_days,
     localize_days,
@@ -34,6 +34,7 @@ from commbook.metrics._time import (
     window,
     zone,
 )
+from commbook.metrics.prepared import EventsLike, events_frame, prepare_events
 
 #: Event kinds that make a member "active". Views and joins do not count.
 ACTIVE_KINDS: frozenset[str] = frozenset({"post", "reply", "comment", "reaction", "share"})
@@ -49,20 +50,22 @@ def _active(events: pd.DataFrame) -> pd.DataFrame:
     return active
 
 
-def active_members(events: pd.DataFrame) -> int:
+def active_members(events: EventsLike) -> int:
     """Distinct members with at least one post, reply, comment, reaction or share."""
+    events = events_frame(events)
     require(events, EVENTS, name="events")
     return int(_active(events)["member_id"].nunique())
 
 
-def event_count(events: pd.DataFrame, kind: str) -> int:
+def event_count(events: EventsLike, kind: str) -> int:
     """Number of events of ``kind`` (e.g. ``"post"``: threads started)."""
+    events = events_frame(events)
     require(events, {"kind": ANY}, name="events")
     return int((events["kind"] == kind).sum())
 
 
 def weekly_active_members(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -78,6 +81,7 @@ def weekly_active_members(
     Returns columns ``week_start`` (aware timestamp: Monday 00:00 in ``tz``) and
     ``active_members`` (int).
     """
+    events = events_frame(events)
     require(events, EVENTS, name="events")
     tzinfo = zone(tz)
     lo, hi = bound(start, tzinfo, "start"), bound(end, tzinfo, "end")
@@ -139,7 +143,7 @@ class MemberDays:
 
 
 def member_days(
-    events: pd.DataFrame,
+    events: EventsLike,
     lo: pd.Timestamp | None,
     hi: pd.Timestamp | None,
     tz: dt.tzinfo,
@@ -152,25 +156,21 @@ def member_days(
     ``pad_days`` reaches back whole local days before ``lo`` (for trailing windows).
     The caller has validated ``events``.
     """
-    mask = events["kind"].isin(kinds).to_numpy(dtype=bool, na_value=False, copy=True)
-    mask &= events["member_id"].notna().to_numpy()
-    mask &= in_window(events["occurred_at"], None, hi)
-    times = events["occurred_at"][mask]
-    days = day_numbers(times, tz)
-    members = masked_values(events["member_id"], mask)
-    if lo is not None:
-        keep = days >= day_number(lo, tz) - pad_days
-        if pad_days == 0:
-            keep &= (times >= lo).to_numpy()
-        days, members = days[keep], members[keep]
-    codes, ids = pd.factorize(members, sort=False)
-    ids = pd.Index(pd.array(ids, dtype=events["member_id"].dtype))
+    prepared = prepare_events(events)
+    mask = prepared.kind_mask(kinds)
+    mask &= prepared.member_codes >= 0
+    mask &= prepared.in_window(lo if pad_days == 0 else None, hi)
+    all_days = prepared.local_days(tz)
+    if lo is not None and pad_days:
+        mask &= all_days >= day_number(lo, tz) - pad_days
+    days, codes = all_days[mask], prepared.member_codes[mask]
+    ids = prepared.member_ids
     if len(days) == 0:
         empty = np.empty(0, dtype="int64")
         return MemberDays(empty, empty, ids)
     base = int(days.min())
     span = int(days.max()) - base + 1
-    key = distinct_sorted(codes.astype("int64") * span + (days - base), len(ids) * span)
+    key = distinct_sorted(codes * span + (days - base), len(ids) * span)
     return MemberDays(key // span, key % span + base, ids)
 
 
@@ -191,6 +191,13 @@ def distinct_sorted(keys: np.ndarray, size: int) -> np.ndarray:
     return np.sort(pd.unique(keys))
 
 
+def distinct_count(codes: np.ndarray, size: int) -> int:
+    """Number of distinct non-negative ``codes`` (all < ``size``; −1 = missing, not counted)."""
+    seen = np.zeros(size + 1, dtype=bool)
+    seen[codes] = True  # −1 marks the extra last slot
+    return int(seen[:size].sum())
+
+
 def masked_values(values: pd.Series, mask: np.ndarray) -> np.ndarray | pd.Series:
     """``values[mask]``; a nullable integer column as a plain int64 array (the mask must
     exclude its missing values): masking and hashing that is much faster."""
@@ -199,30 +206,31 @@ def masked_values(values: pd.Series, mask: np.ndarray) -> np.ndarray | pd.Series
     return values[mask]
 
 
-def _trailing(md: MemberDays, first: int, n_days: int, width: int) -> np.ndarray:
-    """For each day ``first … first + n_days − 1``: members active in the ``width`` days
-    ending that day.
+def _trailing(md: MemberDays, first: int, n_days: int, widths: Sequence[int]) -> list[np.ndarray]:
+    """For each of ``widths`` and each day ``first … first + n_days − 1``: members active
+    in the ``width`` days ending that day.
 
     Each active member-day covers the days up to ``width − 1`` later, cut short at the
     member's next active day, so coverages never overlap and a difference array counts
     each member once per day.
     """
     if len(md.day) == 0:
-        return np.zeros(n_days, dtype="int64")
+        return [np.zeros(n_days, dtype="int64") for _ in widths]
     base = min(int(md.day.min()), first)
     day = md.day - base
-    same_member = np.zeros(len(day), dtype=bool)
-    same_member[:-1] = md.member[1:] == md.member[:-1]
     next_day = np.full(len(day), np.iinfo("int64").max)
-    next_day[:-1] = np.where(same_member[:-1], day[1:], next_day[:-1])
-    stop = np.minimum(day + width, next_day)
-    size = int(stop.max()) + 1
-    cover = np.cumsum(np.bincount(day, minlength=size) - np.bincount(stop, minlength=size))
+    next_day[:-1] = np.where(md.member[1:] == md.member[:-1], day[1:], next_day[:-1])
     offset = first - base
-    out = np.zeros(n_days, dtype="int64")
-    lo, hi = max(offset, 0), min(offset + n_days, size)
-    if hi > lo:
-        out[lo - offset : hi - offset] = cover[lo:hi]
+    out = []
+    for width in widths:
+        stop = np.minimum(day + width, next_day)
+        size = int(stop.max()) + 1
+        cover = np.cumsum(np.bincount(day, minlength=size) - np.bincount(stop, minlength=size))
+        counts = np.zeros(n_days, dtype="int64")
+        lo, hi = max(offset, 0), min(offset + n_days, size)
+        if hi > lo:
+            counts[lo - offset : hi - offset] = cover[lo:hi]
+        out.append(counts)
     return out
 
 
@@ -243,7 +251,7 @@ def _day_range(
 
 
 def daily_active(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -262,7 +270,8 @@ def daily_active(
     Returns columns ``day`` (aware: local midnight), ``dau``, ``wau``, ``mau``,
     ``stickiness``. Without bounds the days span the data; no data, no rows.
     """
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
     tzinfo, lo, hi = window(start, end, tz)
     md = member_days(events, lo, hi, tzinfo, pad_days=max(wau_days, mau_days) - 1)
     span = _day_range(md, lo, hi, tzinfo)
@@ -276,9 +285,7 @@ def daily_active(
         )
     first, last = span
     n_days = last - first + 1
-    dau = _trailing(md, first, n_days, 1)
-    wau = _trailing(md, first, n_days, wau_days)
-    mau = _trailing(md, first, n_days, mau_days)
+    dau, wau, mau = _trailing(md, first, n_days, (1, wau_days, mau_days))
     with np.errstate(divide="ignore", invalid="ignore"):
         stickiness = np.where(mau > 0, dau / np.maximum(mau, 1), np.nan)
     return pd.DataFrame(
@@ -293,7 +300,7 @@ def daily_active(
 
 
 def activity_summary(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -307,12 +314,11 @@ def activity_summary(
     ``wau``, ``mau`` (means of the daily values over the period's days) and
     ``stickiness`` (mean DAU ÷ mean MAU, ``NaN`` when MAU is 0).
     """
+    events = prepare_events(events)
     daily = daily_active(events, start, end, tz, wau_days=wau_days, mau_days=mau_days)
     _, lo, hi = window(start, end, tz)
-    mask = in_window(events["occurred_at"], lo, hi)  # no copy of the window's rows
-    mask &= events["kind"].isin(ACTIVE_KINDS).to_numpy(dtype=bool, na_value=False)
-    mask &= events["member_id"].notna().to_numpy()
-    active = len(pd.unique(masked_values(events["member_id"], mask)))
+    mask = events.in_window(lo, hi) & events.kind_mask(ACTIVE_KINDS)
+    active = distinct_count(events.member_codes[mask], len(events.member_ids))
     if daily.empty:
         nan = float("nan")
         return {"active_members": active, "dau": nan, "wau": nan, "mau": nan, "stickiness": nan}
@@ -354,7 +360,7 @@ MEMBERS_JOINED = {"member_id": ANY, "joined_at": TIMESTAMP}
 
 
 def new_vs_returning(
-    events: pd.DataFrame,
+    events: EventsLike,
     members: pd.DataFrame,
     start: Instant | None = None,
     end: Instant | None = None,
@@ -369,7 +375,8 @@ def new_vs_returning(
 
     Returns ``period_start`` (aware), ``active_members``, ``new``, ``returning``.
     """
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
     require(members, MEMBERS_JOINED, name="members")
     bucket_of_days(np.zeros(1, dtype="int64"), freq)  # validates freq
     tzinfo, lo, hi = window(start, end, tz)

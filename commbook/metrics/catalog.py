@@ -15,6 +15,11 @@ Triage metrics (``closed_loop_rate``, ``triage_first_response_hours``,
 does: items received in the window, judged as of its end; the closed loop over items
 resolved in it; the backlog as it stood at the end. ``moderation_per_1000_posts`` reads the
 ``moderation`` frame and the events; ``community_answer_share`` the events and members.
+
+``Inputs.events`` may be a DataFrame or a :class:`~commbook.metrics.PreparedEvents`
+(``prepare_events(events)``): the values are the same, and many metrics over the same
+events then share the work — the frame's kind codes, member codes, local days and thread
+keys are computed once, and the activity and conversation summaries once per window.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from commbook.metrics.conversations import conversation_summary, threads
 from commbook.metrics.growth import churned_members, net_growth
 from commbook.metrics.members import member_count, new_members
 from commbook.metrics.participation import contribution_rate, repeat_participation
+from commbook.metrics.prepared import EventsLike, prepare_events
 
 if TYPE_CHECKING:
     from commbook.triage.sla import SLAPolicy
@@ -60,6 +66,8 @@ CONVERSATION_COLUMNS = (
 class Inputs:
     """The frames a metric may need; ``None`` when not loaded.
 
+    ``events``: a DataFrame, or a :class:`PreparedEvents` of it to share work between
+    metrics (see the module docstring).
     ``responses``: survey responses with ``submitted_at`` (aware) and ``score``, and
     optionally ``survey_kind`` (only ``nps`` rows count for the NPS).
     ``triage``: triage items (``commbook.frames.load_triage``; columns as in
@@ -68,7 +76,7 @@ class Inputs:
     moderation actions (``commbook.frames.load_moderation``: ``at``, ``action``).
     """
 
-    events: pd.DataFrame | None = None
+    events: EventsLike | None = None
     members: pd.DataFrame | None = None
     content: pd.DataFrame | None = None
     responses: pd.DataFrame | None = None
@@ -124,15 +132,28 @@ def _percent(value: float) -> float:
 
 
 def _activity(key: str) -> Compute:
+    """A key of ``activity_summary``, computed once per window."""
+
     def compute(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
-        return float(activity_summary(inputs.events, lo, hi, tz)[key])
+        events = prepare_events(inputs.events)
+        summary = events.memo(
+            ("activity_summary", lo, hi, tz), lambda: activity_summary(events, lo, hi, tz)
+        )
+        return float(summary[key])
 
     return compute
 
 
 def _conversation(key: str, percent: bool) -> Compute:
+    """A key of ``conversation_summary(threads(…))``, computed once per window."""
+
     def compute(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
-        value = float(conversation_summary(threads(inputs.events, lo, hi, tz))[key])
+        events = prepare_events(inputs.events)
+        summary = events.memo(
+            ("conversation_summary", lo, hi, tz),
+            lambda: conversation_summary(threads(events, lo, hi, tz)),
+        )
+        value = float(summary[key])
         return _percent(value) if percent else value
 
     return compute
@@ -206,11 +227,12 @@ def _escalations(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzin
 def _moderation_rate(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.tzinfo) -> float:
     from commbook.metrics.workflow import moderation_per_1000_posts
 
-    actions, events = inputs.moderation, inputs.events
+    actions, events = inputs.moderation, prepare_events(inputs.events)
     require(actions, {"at": TIMESTAMP, "action": ANY}, name="moderation")
-    require(events, {"kind": ANY, "occurred_at": TIMESTAMP}, name="events")
+    require(events.frame, {"kind": ANY, "occurred_at": TIMESTAMP}, name="events")
     return moderation_per_1000_posts(
-        actions[in_window(actions["at"], lo, hi)], events[in_window(events["occurred_at"], lo, hi)]
+        actions[in_window(actions["at"], lo, hi)],
+        events.frame.loc[events.in_window(lo, hi), ["kind"]],
     )
 
 
@@ -219,12 +241,11 @@ def _community_share(inputs: Inputs, lo: pd.Timestamp, hi: pd.Timestamp, tz: dt.
     may come later)."""
     from commbook.metrics.workflow import QUESTION_CATEGORIES, community_answer_share
 
-    events = inputs.events
-    require(events, {"kind": ANY, "occurred_at": TIMESTAMP}, name="events")
-    is_post = (events["kind"] == "post").to_numpy(dtype=bool, na_value=False)
-    keep = ~is_post | in_window(events["occurred_at"], lo, hi)
+    events = prepare_events(inputs.events)
+    require(events.frame, {"kind": ANY, "occurred_at": TIMESTAMP}, name="events")
+    keep = ~events.kind_mask({"post"}) | events.in_window(lo, hi)
     share = community_answer_share(
-        events[keep], inputs.members, question_categories=QUESTION_CATEGORIES
+        events.frame[keep], inputs.members, question_categories=QUESTION_CATEGORIES
     )
     return _percent(share.community_share)
 
@@ -285,8 +306,8 @@ CATALOG: dict[str, CatalogMetric] = {
         CatalogMetric(
             "stickiness", "Stickiness (DAU/MAU)", "%",
             "Average daily active members as a share of average monthly active members.",
-            HIGHER, lambda i, lo, hi, tz: _percent(activity_summary(i.events, lo, hi, tz)[
-                "stickiness"]), _ACT, minimum=0, maximum=100, lookback_days=_TRAILING,
+            HIGHER, lambda i, lo, hi, tz: _percent(_activity("stickiness")(i, lo, hi, tz)),
+            _ACT, minimum=0, maximum=100, lookback_days=_TRAILING,
         ),
         CatalogMetric(
             "contribution_rate", "Contribution rate", "%",

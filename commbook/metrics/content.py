@@ -28,6 +28,7 @@ import pandas as pd
 from commbook.errors import ValidationError
 from commbook.metrics._schema import ANY, NUMBER, TIMESTAMP, require
 from commbook.metrics._time import zone
+from commbook.metrics.prepared import EventsLike, events_frame
 
 COUNTS = ("reach", "views", "likes", "comments", "shares")
 CONTENT = {"content_type": ANY} | dict.fromkeys(COUNTS, NUMBER)
@@ -175,7 +176,7 @@ SEGMENT_KINDS = {
 }
 
 
-def engagement_by_member_segment(events: pd.DataFrame, segments: Segments) -> pd.DataFrame:
+def engagement_by_member_segment(events: EventsLike, segments: Segments) -> pd.DataFrame:
     """Engagement per audience segment, from events and a member_id → segment mapping.
 
     Columns: ``segment``, ``members`` (members mapped to it), ``active_members`` (with a
@@ -184,6 +185,7 @@ def engagement_by_member_segment(events: pd.DataFrame, segments: Segments) -> pd
     ``interactions_per_member`` (÷ ``members``). Events of unmapped or anonymous members
     are left out. Sorted by ``interactions_per_member``, best first.
     """
+    events = events_frame(events)
     require(events, {"member_id": ANY, "kind": ANY}, name="events")
     mapping = segments if isinstance(segments, pd.Series) else pd.Series(dict(segments))
     mapping = mapping.dropna().astype("string")

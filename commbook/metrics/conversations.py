@@ -26,13 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from commbook.errors import ValidationError
 from commbook.metrics._schema import ANY, TIMESTAMP, require
-from commbook.metrics._time import Instant, in_window, window
+from commbook.metrics._time import Instant, window
+from commbook.metrics.prepared import EventsLike, PreparedEvents, between, prepare_events
 
 CONVERSATION_KINDS: frozenset[str] = frozenset({"post", "reply", "comment"})
 EVENTS = {
@@ -74,11 +76,6 @@ def _first_of_each(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, valid[first]
 
 
-def _ns(times: pd.Series) -> np.ndarray:
-    local = times.dt.tz_convert("UTC").dt.tz_localize(None)
-    return local.to_numpy().astype("datetime64[ns]").astype("int64")
-
-
 def _depths(is_post: np.ndarray, own: np.ndarray, parent: np.ndarray) -> np.ndarray:
     """Replies/comments in the chain from each event up to its thread's post.
 
@@ -107,8 +104,64 @@ def _depths(is_post: np.ndarray, own: np.ndarray, parent: np.ndarray) -> np.ndar
     return value
 
 
+@dataclass(frozen=True)
+class ConversationRows:
+    """The posts, replies and comments of an events frame (those with a time), with what
+    :func:`threads` needs for any window. Arrays are aligned: one entry per such row.
+
+    ``own`` / ``parent`` are integer codes of ``source_id`` / ``parent_id`` and ``thread``
+    the thread's key (``thread_id``, else a post's own id or a response's parent), all in
+    one numbering, −1 = missing; ``author`` is the member code (−1 = anonymous); ``depth``
+    the replies/comments from the row up to its thread's post; ``accepted`` is
+    ``is_accepted`` (missing = False), ``None`` without that column.
+    """
+
+    rows: np.ndarray  # positions in the frame, in frame order
+    is_post: np.ndarray
+    is_reply: np.ndarray
+    own: np.ndarray
+    parent: np.ndarray
+    thread: np.ndarray
+    times: np.ndarray  # int64 ns, UTC
+    author: np.ndarray
+    depth: np.ndarray
+    accepted: np.ndarray | None
+
+
+def conversation_rows(events: PreparedEvents) -> ConversationRows:
+    """The conversation rows of prepared ``events`` (``PreparedEvents.conversations``)."""
+    frame = events.frame
+    rows = np.flatnonzero(events.kind_mask(CONVERSATION_KINDS) & events.has_time)
+    ids = ["source_id", "parent_id", "thread_id"]
+    conv = frame[[*ids, *(["source"] if "source" in frame.columns else [])]].take(rows)
+    prefix = None
+    if "source" in conv.columns and conv["source"].nunique(dropna=True) > 1:
+        prefix = conv["source"].astype("string").fillna("") + "\x1f"
+    own, parent, thread_id = _key_codes(conv, prefix)
+    is_post = events.kind_mask({"post"})[rows]
+    accepted = None
+    if "is_accepted" in frame.columns:
+        accepted = frame["is_accepted"].take(rows).fillna(False).to_numpy(dtype=bool)
+    arrays = ConversationRows(
+        rows=rows,
+        is_post=is_post,
+        is_reply=events.kind_mask({"reply"})[rows],
+        own=own,
+        parent=parent,
+        thread=np.where(thread_id >= 0, thread_id, np.where(is_post, own, parent)),
+        times=events.times[rows],
+        author=events.member_codes[rows],
+        depth=_depths(is_post, own, parent),
+        accepted=accepted,
+    )
+    for array in vars(arrays).values():
+        if array is not None:
+            array.flags.writeable = False
+    return arrays
+
+
 def threads(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -133,27 +186,14 @@ def threads(
     someone else), ``accepted`` (an accepted reply; ``<NA>`` when ``is_accepted`` is not
     in ``events``) and ``unanswered`` (no reply and no comment by anyone else).
     """
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    frame = events.frame
+    require(frame, EVENTS, name="events")
     tzinfo, lo, hi = window(start, end, tz)
-    conv_mask = (
-        events["kind"].isin(CONVERSATION_KINDS).to_numpy(dtype=bool, na_value=False, copy=True)
-    )
-    conv_mask &= events["occurred_at"].notna().to_numpy()
-    rows = np.flatnonzero(conv_mask)
-    # only the rows and columns used (not bodies); the ones carried onto threads come later
-    wanted = [*EVENTS, *(c for c in ("source", "is_accepted") if c in events.columns)]
-    conv = events[wanted].take(rows)
-    prefix = None
-    if "source" in conv.columns and conv["source"].nunique(dropna=True) > 1:
-        prefix = conv["source"].astype("string").fillna("") + "\x1f"
-    kind = conv["kind"]
-    is_post = (kind == "post").to_numpy(dtype=bool, na_value=False)
-    is_reply_row = (kind == "reply").to_numpy(dtype=bool, na_value=False)
-    own, parent, thread_id = _key_codes(conv, prefix)
-    thread = np.where(thread_id >= 0, thread_id, np.where(is_post, own, parent))
-    times = _ns(conv["occurred_at"])
+    conv = events.conversations
+    thread = conv.thread
 
-    post_rows = np.flatnonzero(is_post & in_window(conv["occurred_at"], lo, hi) & (thread >= 0))
+    post_rows = np.flatnonzero(conv.is_post & between(conv.times, lo, hi) & (thread >= 0))
     post_keys, first = _first_of_each(thread[post_rows])
     order = np.argsort(first, kind="stable")  # threads in frame order
     post_rows, post_keys = post_rows[first[order]], post_keys[order]
@@ -161,30 +201,29 @@ def threads(
     slot = np.full(int(thread.max(initial=-1)) + 1, -1, dtype="int64")
     slot[post_keys] = np.arange(n)
 
-    resp_rows = np.flatnonzero(~is_post & (thread >= 0))
+    resp_rows = np.flatnonzero(~conv.is_post & (thread >= 0))
     thread_of = slot[thread[resp_rows]] if n else np.full(len(resp_rows), -1)
     matched = thread_of >= 0
     resp_rows, thread_of = resp_rows[matched], thread_of[matched]
-    is_reply = is_reply_row[resp_rows]
+    is_reply = conv.is_reply[resp_rows]
 
-    authors, _ = pd.factorize(conv["member_id"], use_na_sentinel=True)
-    author = authors[post_rows][thread_of]
-    responder = authors[resp_rows]
+    author = conv.author[post_rows][thread_of]
+    responder = conv.author[resp_rows]
     by_other = (author < 0) | (responder < 0) | (author != responder)
     counts_as_response = by_other & is_reply
     if responder_roles is not None:
         counts_as_response &= _has_role(
-            conv["member_id"].iloc[resp_rows], members, tuple(responder_roles)
+            frame["member_id"].take(conv.rows[resp_rows]), members, tuple(responder_roles)
         )
 
-    started = times[post_rows]
-    at = np.maximum(times[resp_rows], started[thread_of])  # merged questions: clip to 0
+    started = conv.times[post_rows]
+    at = np.maximum(conv.times[resp_rows], started[thread_of])  # merged questions: clip to 0
     first_response = _first(at, thread_of, counts_as_response, n)
     first_touch = _first(at, thread_of, by_other, n)
 
-    carried = [c for c in OPTIONAL if c in events.columns]
-    posts = events[["thread_id", "source_id", "occurred_at", "member_id", *carried]]
-    posts = posts.take(rows[post_rows])
+    carried = [c for c in OPTIONAL if c in frame.columns]
+    posts = frame[["thread_id", "source_id", "occurred_at", "member_id", *carried]]
+    posts = posts.take(conv.rows[post_rows])
     out = pd.DataFrame(
         {
             "thread_id": posts["thread_id"]
@@ -200,7 +239,7 @@ def threads(
     out["comments"] = np.bincount(thread_of[~is_reply], minlength=n).astype("int64")
     depth = np.zeros(n, dtype="int64")
     if len(resp_rows):
-        np.maximum.at(depth, thread_of, _depths(is_post, own, parent)[resp_rows])
+        np.maximum.at(depth, thread_of, conv.depth[resp_rows])
     out["depth"] = depth
     for name, values in (("first_response", first_response), ("first_touch", first_touch)):
         known = values != _NO_TIME
@@ -210,8 +249,8 @@ def threads(
         out[f"{name}_hours"] = np.where(known, (values - started) / HOUR_NS, np.nan)
     out["answered"] = first_response != _NO_TIME
     out["unanswered"] = first_touch == _NO_TIME
-    if "is_accepted" in conv.columns:
-        accepted = conv["is_accepted"].iloc[resp_rows].fillna(False).to_numpy(dtype=bool)
+    if conv.accepted is not None:
+        accepted = conv.accepted[resp_rows]
         out["accepted"] = pd.array(
             np.bincount(thread_of[accepted & is_reply], minlength=n) > 0, dtype="boolean"
         )

@@ -28,6 +28,7 @@ from commbook.metrics._time import (
 )
 from commbook.metrics.activity import EVENTS, buckets_between, member_days
 from commbook.metrics.members import MEMBERS
+from commbook.metrics.prepared import EventsLike, prepare_events
 
 #: Days without any active event after which a member counts as lapsed.
 LAPSE_DAYS = 90
@@ -104,7 +105,7 @@ def net_growth(
 
 
 def lapsed_members(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant,
     end: Instant,
     tz: str | dt.tzinfo = "UTC",
@@ -117,7 +118,8 @@ def lapsed_members(
     Pass events from at least ``inactive_days`` before ``start`` so that members whose
     last visit was before the period are seen.
     """
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
     tzinfo, lo, hi = window(start, end, tz)
     md = member_days(events, None, hi, tzinfo)
     if len(md.day) == 0:

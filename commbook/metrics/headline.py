@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -38,6 +39,7 @@ from commbook.metrics.content import engagement_by_type
 from commbook.metrics.conversations import conversation_summary, threads
 from commbook.metrics.members import member_count
 from commbook.metrics.participation import contribution_rate
+from commbook.metrics.prepared import EventsLike, prepare_events
 
 KEYS = (
     "members",
@@ -66,7 +68,7 @@ def _number(value: Any) -> float | int | None:
 
 
 def headline(
-    events: pd.DataFrame,
+    events: EventsLike,
     members: pd.DataFrame,
     content: pd.DataFrame,
     start: Instant,
@@ -80,13 +82,21 @@ def headline(
     optional) and may reach before ``start`` (for the 30-day MAU window) and after ``end``
     (late answers to the period's threads); activity only counts inside the period.
     ``members`` needs ``joined_at`` and ``left_at``; ``content`` the engagement counts and,
-    when present, ``published_at`` restricts it to the period.
+    when present, ``published_at`` restricts it to the period. ``events`` may be a
+    :class:`~commbook.metrics.PreparedEvents` (prepared once, reused by the three metrics
+    here and by the caller's other metrics).
     """
     tzinfo, lo, hi = window(start, end, tz)
     if lo is None or hi is None:
         raise ValidationError("headline needs a start and an end", field="start")
-    activity = activity_summary(events, lo, hi, tzinfo)
-    conversations = conversation_summary(threads(events, lo, hi, tzinfo))
+    events = prepare_events(events)
+    # Two cores: the threads (mostly Arrow string hashing, which releases the GIL) are
+    # computed in a worker while this thread computes the activity numbers.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        thread_table = pool.submit(threads, events, lo, hi, tzinfo)
+        activity = activity_summary(events, lo, hi, tzinfo)
+        contribution = contribution_rate(events, lo, hi)
+        conversations = conversation_summary(thread_table.result())
     if "published_at" in content.columns:
         content = content[in_window(content["published_at"], lo, hi)]
     engagement = engagement_by_type(content)
@@ -97,7 +107,7 @@ def headline(
         "wau": _number(activity["wau"]),
         "mau": _number(activity["mau"]),
         "stickiness": _number(activity["stickiness"]),
-        "contribution_rate": _number(contribution_rate(events, lo, hi)),
+        "contribution_rate": _number(contribution),
         "threads": int(conversations["threads"]),
         "answered_rate": _number(conversations["answered_rate"]),
         "accepted_rate": _number(conversations["accepted_rate"]),

@@ -16,24 +16,31 @@ import numpy as np
 import pandas as pd
 
 from commbook.metrics._schema import require
-from commbook.metrics._time import Instant, in_window, window
-from commbook.metrics.activity import ACTIVE_KINDS, EVENTS, masked_values, member_days
+from commbook.metrics._time import Instant, window
+from commbook.metrics.activity import (
+    ACTIVE_KINDS,
+    EVENTS,
+    distinct_count,
+    masked_values,
+    member_days,
+)
+from commbook.metrics.prepared import EventsLike, PreparedEvents, prepare_events
 
 #: Event kinds that count as contributing content to the community.
 CONTRIBUTION_KINDS: frozenset[str] = frozenset({"post", "reply", "comment"})
 
 
-def _members_in(
-    events: pd.DataFrame, kinds: frozenset[str], lo: pd.Timestamp | None, hi: pd.Timestamp | None
-) -> pd.Series:
-    mask = events["kind"].isin(kinds).to_numpy(dtype=bool, na_value=False, copy=True)
-    mask &= events["member_id"].notna().to_numpy()
-    mask &= in_window(events["occurred_at"], lo, hi)
-    return pd.Series(masked_values(events["member_id"], mask), name="member_id")
+def _contributions(
+    events: PreparedEvents, lo: pd.Timestamp | None, hi: pd.Timestamp | None
+) -> np.ndarray:
+    """Mask of the contributions by known members in ``[lo, hi)``."""
+    mask = events.kind_mask(CONTRIBUTION_KINDS) & events.in_window(lo, hi)
+    mask &= events.member_codes >= 0
+    return mask
 
 
 def contribution_rate(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -43,36 +50,39 @@ def contribution_rate(
     ``contributors / active members`` over events in ``[start, end)``; ``NaN`` when
     nobody was active.
     """
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
     _, lo, hi = window(start, end, tz)
-    mask = events["kind"].isin(ACTIVE_KINDS).to_numpy(dtype=bool, na_value=False, copy=True)
-    mask &= events["member_id"].notna().to_numpy()
-    mask &= in_window(events["occurred_at"], lo, hi)
-    if not mask.any():
-        return math.nan
-    # one pass over the frame: contributors are found among the active members' events
-    codes, active = pd.factorize(masked_values(events["member_id"], mask))
-    kinds = events["kind"][mask].isin(CONTRIBUTION_KINDS).to_numpy(dtype=bool, na_value=False)
-    return len(np.unique(codes[kinds])) / len(active)
+    in_period = events.in_window(lo, hi)
+
+    def members(kinds: frozenset[str]) -> int:  # distinct known members, events of kinds
+        codes = events.member_codes[in_period & events.kind_mask(kinds)]
+        return distinct_count(codes, len(events.member_ids))
+
+    active = members(ACTIVE_KINDS)
+    return members(CONTRIBUTION_KINDS) / active if active else math.nan
 
 
 def contributions_per_member(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
 ) -> pd.Series:
     """Contributions per contributor in ``[start, end)``, most first (index: member_id)."""
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    frame = events.frame
+    require(frame, EVENTS, name="events")
     _, lo, hi = window(start, end, tz)
-    counts = _members_in(events, CONTRIBUTION_KINDS, lo, hi).value_counts(sort=True)
+    mask = _contributions(events, lo, hi)
+    counts = pd.Series(masked_values(frame["member_id"], mask), name="member_id").value_counts()
     counts.name = "contributions"
-    counts.index = counts.index.astype(events["member_id"].dtype)
+    counts.index = counts.index.astype(frame["member_id"].dtype)
     return counts.astype("int64")
 
 
 def participation_inequality(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -87,7 +97,11 @@ def participation_inequality(
     coefficient of contributions per contributor: 0 = everyone equal, → 1 = one person
     does everything). Shares and Gini are ``NaN`` without contributions.
     """
-    counts = contributions_per_member(events, start, end, tz).to_numpy(dtype="float64")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
+    _, lo, hi = window(start, end, tz)
+    counts = np.bincount(events.member_codes[_contributions(events, lo, hi)])
+    counts = -np.sort(-counts[counts > 0]).astype("float64")  # most active first
     n, total = len(counts), float(counts.sum())
     out: dict[str, float] = {"contributors": n, "contributions": int(total)}
     cumulative = np.cumsum(counts)  # most active first
@@ -119,7 +133,7 @@ def gini(values: np.ndarray | Sequence[float]) -> float:
 
 
 def repeat_participation(
-    events: pd.DataFrame,
+    events: EventsLike,
     start: Instant | None = None,
     end: Instant | None = None,
     tz: str | dt.tzinfo = "UTC",
@@ -128,7 +142,8 @@ def repeat_participation(
 ) -> float:
     """Share of active members who were active on at least ``min_days`` distinct local days
     (in ``tz``) within ``[start, end)``; ``NaN`` when nobody was active."""
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
     tzinfo, lo, hi = window(start, end, tz)
     md = member_days(events, lo, hi, tzinfo)
     if len(md.member) == 0:

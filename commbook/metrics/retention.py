@@ -21,11 +21,12 @@ from commbook.metrics._time import (
     month_numbers,
     window,
 )
-from commbook.metrics.activity import EVENTS, MEMBERS_JOINED, member_days
+from commbook.metrics.activity import EVENTS, MEMBERS_JOINED, distinct_sorted, member_days
+from commbook.metrics.prepared import EventsLike, prepare_events
 
 
 def cohort_retention(
-    events: pd.DataFrame,
+    events: EventsLike,
     members: pd.DataFrame,
     start: Instant | None = None,
     end: Instant | None = None,
@@ -44,7 +45,8 @@ def cohort_retention(
     ``end``, or of the last event without ``end``); the last observed month may be partial.
     Activity is taken from ``events`` up to ``end``, so pass events from ``start`` on.
     """
-    require(events, EVENTS, name="events")
+    events = prepare_events(events)
+    require(events.frame, EVENTS, name="events")
     require(members, MEMBERS_JOINED, name="members")
     tzinfo, lo, hi = window(start, end, tz)
     offsets = list(range(max_months + 1))
@@ -69,22 +71,22 @@ def cohort_retention(
             | {n: pd.Series([], dtype="float64") for n in offsets}
         )
 
-    month = month_numbers(md.day)
-    position = cohort.index.get_indexer(md.ids[md.member])
-    found = position >= 0
-    member_cohort = cohort.to_numpy()[position[found]]
-    offset = month[found] - member_cohort
-    keep = (offset >= 0) & (offset <= max_months)
-    pairs = pd.DataFrame(
-        {"member": md.member[found][keep], "cohort": member_cohort[keep], "offset": offset[keep]}
-    ).drop_duplicates()
-    counts = (
-        pairs.groupby(["cohort", "offset"]).size().unstack("offset", fill_value=0)
-        if len(pairs)
-        else pd.DataFrame(index=pd.Index([], dtype="int64"))
-    )
-    counts = counts.reindex(index=sizes.index, columns=offsets, fill_value=0)
-    shares = counts.to_numpy(dtype="float64") / sizes.to_numpy(dtype="float64")[:, None]
+    width = max_months + 1
+    position = cohort.index.get_indexer(md.ids)  # member code → row of ``cohort`` (−1: none)
+    cohort_of = np.where(position >= 0, cohort.to_numpy()[position], -1)
+    in_cohort = position[md.member] >= 0
+    member, day = md.member[in_cohort], md.day[in_cohort]
+    first_day, last_day = (int(day.min()), int(day.max())) if len(day) else (0, 0)
+    month_of_day = month_numbers(np.arange(first_day, last_day + 1))  # a few hundred days
+    offset = month_of_day[day - first_day] - cohort_of[member]
+    keep = (offset >= 0) & (offset < width)
+    # distinct (member, month offset) pairs: a member is active in a month or not
+    pair = distinct_sorted(member[keep] * width + offset[keep], len(md.ids) * width)
+    member, offset = pair // width, pair % width
+    slot = np.searchsorted(sizes.index.to_numpy(), cohort_of[member])
+    counts = np.bincount(slot * width + offset, minlength=len(sizes) * width)
+    counts = counts.reshape(len(sizes), width)
+    shares = counts.astype("float64") / sizes.to_numpy(dtype="float64")[:, None]
     future = sizes.index.to_numpy()[:, None] + np.array(offsets)[None, :] > last_month
     shares[future] = np.nan
     out = pd.DataFrame(shares, columns=offsets)

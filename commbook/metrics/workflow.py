@@ -32,6 +32,7 @@ import pandas as pd
 from commbook.errors import ValidationError
 from commbook.metrics._schema import ANY, TIMESTAMP, require
 from commbook.metrics._time import Instant, bound, zone
+from commbook.metrics.prepared import EventsLike, events_frame
 from commbook.triage.model import ESCALATION_LEVELS, MODERATION_ACTIONS
 from commbook.triage.sla import SLAPolicy, load_sla, sla_status
 
@@ -212,7 +213,7 @@ def closed_loop_rate(items: pd.DataFrame) -> float:
 
 def moderation_per_1000_posts(
     moderation: pd.DataFrame,
-    events: pd.DataFrame,
+    events: EventsLike,
     *,
     post_kinds: Sequence[str] = POST_KINDS,
 ) -> float:
@@ -223,6 +224,7 @@ def moderation_per_1000_posts(
     when there is no post.
     """
     require(moderation, {"action": ANY}, name="moderation")
+    events = events_frame(events)
     require(events, {"kind": ANY}, name="events")
     posts = int(events["kind"].isin(list(post_kinds)).sum())
     return 1000 * len(moderation) / posts if posts else float("nan")
@@ -270,7 +272,7 @@ class AnswerShare:
 
 
 def community_answer_share(
-    events: pd.DataFrame,
+    events: EventsLike,
     members: pd.DataFrame,
     *,
     question_categories: Sequence[str] | None = None,
@@ -286,6 +288,7 @@ def community_answer_share(
     ``role`` in ``members`` decides staff (``staff_roles``) or community (anything else,
     including members missing from ``members``).
     """
+    events = events_frame(events)
     require(events, EVENTS, name="events")
     require(members, MEMBERS, name="members")
     if question_categories is not None:
