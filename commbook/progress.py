@@ -195,6 +195,7 @@ def current_values(
 def _load_inputs(windows: Iterable[tuple[Any, dt.date, dt.date]], url: str | None, tz: Any):
     """The frames the metrics need, over the union of their windows (and look-backs)."""
     from commbook import frames
+    from commbook.metrics import prepare_events
     from commbook.metrics.catalog import Inputs
 
     windows = list(windows)
@@ -206,10 +207,11 @@ def _load_inputs(windows: Iterable[tuple[Any, dt.date, dt.date]], url: str | Non
     last = max(w[2] for w in windows)
     end = last + dt.timedelta(days=1)
     follow = any(w[0].follow_up for w in windows)
-    loaded: dict[str, pd.DataFrame] = {}
+    loaded: dict[str, Any] = {}
     if "events" in columns:
         cols = [c for c in frames.EVENT_COLUMNS if c in columns["events"]]
-        loaded["events"] = frames.load_events(url, first, None if follow else end, columns=cols)
+        events = frames.load_events(url, first, None if follow else end, columns=cols)
+        loaded["events"] = prepare_events(events)  # shared by every metric and window
     if "members" in columns:
         cols = [c for c in frames.MEMBER_COLUMNS if c in columns["members"] | {"member_id"}]
         loaded["members"] = frames.load_members(url, columns=cols)
