@@ -11,7 +11,7 @@ import pytest
 
 from commbook import planning, progress
 from commbook.widgets import objectives
-from commbook.widgets.background import in_background
+from commbook.widgets.background import app_when_ready, in_background
 from commbook.widgets.calendar import CalendarTab
 from commbook.widgets.objectives import ObjectiveForm
 from commbook.widgets.segments import SegmentForm
@@ -164,3 +164,51 @@ def test_forms_are_built_when_first_needed(sqlite_url: str) -> None:
     assert calendar.fields["objective_id"].widget.options[1] == ("Host meetups", 1)
 
     assert SegmentForm(url=sqlite_url).form_built  # no segments yet
+
+
+def _app_module(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name: str, body: str) -> str:
+    (tmp_path / f"{name}.py").write_text(body)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(__import__("sys").modules, name, raising=False)
+    return name
+
+
+APP_MODULE = """
+import time
+import ipywidgets as w
+time.sleep(0.2)  # a slow import: what pandas and SQLAlchemy are to the real apps
+def make(title):
+    box = w.HTML(title)
+    box.add_class("cb-app")
+    return box
+"""
+
+
+def test_app_shows_loading_then_the_app_once_imported(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _app_module(tmp_path, monkeypatch, "slow_app_ok", APP_MODULE)
+
+    async def scenario() -> Any:
+        shown = app_when_ready(name, "make", loading="Loading the plan…", title="Plan")
+        assert "Loading the plan…" in shown.children[-1].value  # returned before the import
+        await _until(lambda: "cb-app" in shown.children[0]._dom_classes)
+        return shown
+
+    shown = asyncio.run(scenario())
+    assert shown.children[0].value == "Plan"
+    # imported now: built at once (a kernel Voilà heated, or outside a kernel)
+    assert app_when_ready(name, "make", title="Again").value == "Again"
+
+
+def test_app_that_fails_to_build_says_so_on_the_page(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _app_module(tmp_path, monkeypatch, "slow_app_broken", APP_MODULE)
+
+    async def scenario() -> Any:
+        shown = app_when_ready(name, "make", wrong="argument")
+        await _until(lambda: "could not start" in shown.children[-1].value)
+        return shown
+
+    assert "unexpected keyword argument" in asyncio.run(scenario()).children[-1].value

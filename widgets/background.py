@@ -14,9 +14,10 @@ widgets.
 from __future__ import annotations
 
 import asyncio
+import html
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -45,3 +46,45 @@ def in_background(
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return True
+
+
+def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **kwargs: Any) -> Any:
+    """The app ``module.factory(**kwargs)``, shown as soon as ``module`` is imported.
+
+    Used by the app notebooks. In a kernel started for the page, the notebook returns at once
+    with a page saying ``loading``; ``module`` (pandas, SQLAlchemy, … — most of a cold
+    start) is imported on a worker thread while the browser loads the page's JavaScript,
+    then the app is built on the kernel's thread and takes the message's place: the kernel's
+    imports and the browser's loading overlap instead of adding up. When ``module`` is
+    already imported (a kernel Voilà heated, ``serve.wait_for_page``) or outside a kernel,
+    the app is built at once.
+    """
+    import importlib
+    import sys
+
+    import ipywidgets as w
+
+    from commbook.widgets.theme import alert, stylesheet
+
+    def build() -> w.Widget:
+        return getattr(sys.modules[module], factory)(**kwargs)
+
+    if module in sys.modules:
+        return build()
+    message = w.HTML(f'<p class="cb-muted">{html.escape(loading)}</p>')
+    message.add_class("cb-app-loading")
+    box = w.VBox([stylesheet(), message])
+
+    def show(_: Any) -> None:
+        try:
+            box.children = [build()]
+        except Exception as error:  # shown on the page, not lost in the kernel's log
+            failed(error)
+
+    def failed(error: BaseException) -> None:
+        message.value = alert("error", f"The app could not start: {error}")
+
+    if not in_background(lambda: importlib.import_module(module), show, failed, name=module):
+        importlib.import_module(module)
+        return build()
+    return box
