@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import sys
 import threading
 from typing import Any
 
@@ -169,7 +170,7 @@ def test_forms_are_built_when_first_needed(sqlite_url: str) -> None:
 def _app_module(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, name: str, body: str) -> str:
     (tmp_path / f"{name}.py").write_text(body)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(__import__("sys").modules, name, raising=False)
+    monkeypatch.delitem(sys.modules, name, raising=False)
     return name
 
 
@@ -192,7 +193,11 @@ def test_app_shows_loading_then_the_app_once_imported(
     async def scenario() -> Any:
         shown = app_when_ready(name, "make", loading="Loading the plan…", title="Plan")
         assert "Loading the plan…" in shown.children[-1].value  # returned before the import
-        await _until(lambda: "cb-app" in shown.children[0]._dom_classes)
+        await _until(lambda: hasattr(sys.modules.get(name), "make"))  # imported
+        await asyncio.sleep(0.1)  # and its callback run on the loop
+        assert "Loading the plan…" in shown.children[-1].value, "built before the page showed"
+        shown._view_count = 1  # what the browser reports when it shows the message
+        assert "cb-app" in shown.children[0]._dom_classes
         return shown
 
     shown = asyncio.run(scenario())
@@ -208,6 +213,7 @@ def test_app_that_fails_to_build_says_so_on_the_page(
 
     async def scenario() -> Any:
         shown = app_when_ready(name, "make", wrong="argument")
+        shown._view_count = 1
         await _until(lambda: "could not start" in shown.children[-1].value)
         return shown
 

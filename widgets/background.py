@@ -53,11 +53,13 @@ def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **
 
     Used by the app notebooks. In a kernel started for the page, the notebook returns at once
     with a page saying ``loading``; ``module`` (pandas, SQLAlchemy, … — most of a cold
-    start) is imported on a worker thread while the browser loads the page's JavaScript,
-    then the app is built on the kernel's thread and takes the message's place: the kernel's
-    imports and the browser's loading overlap instead of adding up. When ``module`` is
-    already imported (a kernel Voilà heated, ``serve.wait_for_page``) or outside a kernel,
-    the app is built at once.
+    start) is imported on a worker thread while the browser loads the page's JavaScript: the
+    kernel's imports and the browser's loading overlap instead of adding up. The app is
+    built on the kernel's thread once both are done — the module imported *and* the page
+    showing the message (the browser reports it through ``_view_count``): widgets created
+    while the page is still fetching the widget state could be missed by it. When
+    ``module`` is already imported (a kernel Voilà heated, ``serve.wait_for_page``) or
+    outside a kernel, the app is built at once.
     """
     import importlib
     import sys
@@ -74,17 +76,32 @@ def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **
     message = w.HTML(f'<p class="cb-muted">{html.escape(loading)}</p>')
     message.add_class("cb-app-loading")
     box = w.VBox([stylesheet(), message])
+    ready = {"imported": False, "shown": False}
 
-    def show(_: Any) -> None:
-        try:
-            box.children = [build()]
-        except Exception as error:  # shown on the page, not lost in the kernel's log
-            failed(error)
+    def step(done: str) -> None:
+        ready[done] = True
+        if all(ready.values()) and message in box.children:
+            try:
+                box.children = [build()]
+            except Exception as error:  # shown on the page, not lost in the kernel's log
+                failed(error)
 
     def failed(error: BaseException) -> None:
         message.value = alert("error", f"The app could not start: {error}")
 
-    if not in_background(lambda: importlib.import_module(module), show, failed, name=module):
+    def displayed(change: dict[str, Any]) -> None:
+        if change["new"]:
+            step("shown")
+
+    started = in_background(
+        lambda: importlib.import_module(module),
+        lambda _: step("imported"),
+        failed,
+        name=module,
+    )
+    if not started:
         importlib.import_module(module)
         return build()
+    box._view_count = 0
+    box.observe(displayed, "_view_count")
     return box
