@@ -498,16 +498,14 @@ def kpis(filtered: Filtered, *, as_of: dt.datetime | pd.Timestamp | None = None)
     data = filtered.frames
     now = _now(data, as_of)
     period = (data.start, data.end, data.tz)
+    # prepared once: the KPIs of a window share one activity and one conversation summary
+    events = metrics.prepare_events(filtered.events)
+    conversations = metrics.prepare_events(filtered.conversations)
     parts = [
         metrics.compare(
-            ACTIVITY_KPIS,
-            Inputs(events=filtered.events, members=filtered.members),
-            *period,
-            as_of=now,
+            ACTIVITY_KPIS, Inputs(events=events, members=filtered.members), *period, as_of=now
         ),
-        metrics.compare(
-            CONVERSATION_KPIS, Inputs(events=filtered.conversations), *period, as_of=now
-        ),
+        metrics.compare(CONVERSATION_KPIS, Inputs(events=conversations), *period, as_of=now),
         metrics.compare(CONTENT_KPIS, Inputs(content=filtered.content), *period, as_of=now),
     ]
     return _tiles(pd.concat(parts, ignore_index=True), KPI_KEYS)
