@@ -24,6 +24,11 @@ CSS = """
 .cb-muted, .cb-muted p { color: #667085; font-size: 12.5px; margin: 0; }
 .cb-app .widget-html, .cb-app .widget-html-content { height: auto; line-height: 1.45; }
 .cb-field .widget-inline-hbox { height: auto; }
+/* a field straight in a card (a column) takes its content's height; its 1 1 0% basis is
+   for sharing a row's width, and would squeeze a multi-line list to one line here */
+.cb-card > .cb-field { flex: 0 0 auto !important; }
+.cb-field .widget-select-multiple, .cb-field .widget-select-multiple select {
+  height: auto !important; }
 .cb-field-label { font-weight: 600; font-size: 13px; color: #344054; line-height: 18px; }
 .cb-field-label .cb-required { color: #c62828; margin-left: 2px; }
 .cb-field-hint { color: #667085; font-size: 12px; line-height: 16px; }
