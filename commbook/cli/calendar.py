@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import click
 
 from commbook.calendar import ics
-from commbook.calendar.csvio import import_csv, write_csv
 from commbook.calendar.model import STATUSES
 from commbook.calendar.recurrence import occurrences
 from commbook.calendar.service import Filters, items_in_range
@@ -85,6 +84,8 @@ def export(
             and occurrences(i.scheduled_at, i.timezone or "UTC", i.rrule, low, high)
         ]
     if fmt == "csv":
+        from commbook.calendar.csvio import write_csv  # pandas: only for this command
+
         write_csv(items, out)
     else:
         _write_bytes(out, ics.to_ics(items))
@@ -117,6 +118,8 @@ def import_(path: Path, timezone: str | None) -> None:
     Example:
       commbook calendar import march.csv
     """
+    from commbook.calendar.csvio import import_csv  # pandas: only for this command
+
     try:
         result = import_csv(path, timezone=timezone)
     except ImportRejected as exc:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from commbook.csvsafe import write_safe_csv
 from commbook.errors import NotFound, ValidationError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @click.group("feedback")
@@ -46,6 +48,7 @@ def score_text(path: Path, text_column: str, out: Path | None, n_themes: int, se
       commbook feedback score-text survey.csv --text-column comment --themes 8
       → writes survey.scored.csv
     """
+    from commbook.csvsafe import write_safe_csv
     from commbook.feedback import sentiment, themes  # scikit-learn is slow to import
 
     frame = _read_csv(path)
@@ -82,6 +85,8 @@ def score_text(path: Path, text_column: str, out: Path | None, n_themes: int, se
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read every cell as text, exactly as written (no 'NA' → missing guessing)."""
+    import pandas as pd  # here, not at import: the other commands start faster
+
     where = str(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")

@@ -6,9 +6,6 @@ from pathlib import Path
 
 import click
 
-from commbook.reports.parameters import declared_parameters, parse_parameter_pairs
-from commbook.reports.runner import resolve_notebook, run_report
-
 
 @click.group("report")
 def command() -> None:
@@ -54,6 +51,10 @@ def run(notebook: str, period: str, params: tuple[str, ...], formats: str, out_d
       commbook report run report --period last_month --format html,pdf
       commbook report run report -p 2026-10 --param title="October review"
     """
+    # imported here: papermill and nbformat take ~2 s, which every other command would pay
+    from commbook.reports.parameters import declared_parameters, parse_parameter_pairs
+    from commbook.reports.runner import resolve_notebook, run_report
+
     path = resolve_notebook(notebook)
     values = parse_parameter_pairs(declared_parameters(path), params, notebook=path.name)
     result = run_report(
