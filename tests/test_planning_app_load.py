@@ -218,3 +218,89 @@ def test_app_that_fails_to_build_says_so_on_the_page(
         return shown
 
     assert "unexpected keyword argument" in asyncio.run(scenario()).children[-1].value
+
+
+# --- found in review: records gone, ids reused, failures, choices made since ---------------
+
+
+def test_opening_a_record_deleted_elsewhere_leaves_a_blank_new_form(sqlite_url: str) -> None:
+    from commbook.calendar import model, service
+
+    _save(sqlite_url, "Host meetups", 5)
+    gone = _save(sqlite_url, "Grow the wiki", 9)
+    form = ObjectiveForm(url=sqlite_url, as_of=AS_OF)
+    planning.delete_objective(gone.id, gone.version, url=sqlite_url)  # another manager
+    form.open(gone.id)  # picked in a list that was stale
+    assert "Grow the wiki" not in [label for label, _ in form.picker.options]
+    assert form.heading.value == "<h2>New objective</h2>"
+    assert form.delete_button.layout.display == "none"
+
+    item = service.save_item(
+        {**model.blank_item(AS_OF, "UTC"), "title": "Post", "channel": "Blog"}, url=sqlite_url
+    )
+    calendar = CalendarTab(url=sqlite_url, today=AS_OF)
+    service.delete_item(item.id, item.version, url=sqlite_url)
+    calendar.open(item.id)
+    assert calendar.heading.value == "<h2>New calendar item</h2>"
+    assert calendar.fields["status"].widget.options  # a usable form: statuses offered
+    assert calendar.fields["timezone"].widget.value
+
+
+def test_late_progress_of_a_deleted_objective_is_not_given_to_one_reusing_its_id(
+    sqlite_url: str, gate: threading.Event
+) -> None:
+    _save(sqlite_url, "Host meetups", 5)
+    gone = _save(sqlite_url, "Grow the wiki", 9)
+
+    async def scenario() -> ObjectiveForm:
+        form = ObjectiveForm(url=sqlite_url, as_of=AS_OF, judge_in_background=True)
+        form.widget._view_count = 1  # judging starts, held by the gate
+        form.open(gone.id)
+        form.delete()
+        reused = _save(sqlite_url, "Brand new", 1)  # SQLite hands out the freed id again
+        assert (reused.id, reused.version) == (gone.id, gone.version)
+        form.refresh()
+        gate.set()
+        await _until(lambda: not form._pending)
+        return form
+
+    form = asyncio.run(scenario())
+    assert form.progress[gone.id].value == 1.0, "the deleted objective's value was shown"
+
+
+def test_a_progress_failure_is_said_without_opening_a_form(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _save(sqlite_url, "Host meetups", 5)
+
+    def locked(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("database is locked")
+
+    async def scenario() -> ObjectiveForm:
+        form = ObjectiveForm(url=sqlite_url, as_of=AS_OF, judge_in_background=True)
+        monkeypatch.setattr(objectives.progress, "current_values", locked)
+        form.widget._view_count = 1
+        await _until(lambda: "database is locked" in form.as_of_note.value)
+        return form
+
+    form = asyncio.run(scenario())
+    assert not form.form_built
+    assert "Measuring" not in form.table.value
+
+
+def test_calendar_built_early_offers_objectives_created_before_it_is_opened(
+    sqlite_url: str,
+) -> None:
+    from commbook.widgets.planning import PlanningApp
+
+    _save(sqlite_url, "Host meetups", 5)
+    app = PlanningApp(url=sqlite_url)
+    app.widget._view_count = 1  # the page shows the app: the Calendar is built now
+    assert app.calendar is not None
+    app.calendar.new()
+    app.calendar.fields["objective_id"].widget.value = 1  # being filled in…
+    _save(sqlite_url, "Launch the forum", 2)  # …while an objective is created
+    app.tabs.selected_index = 2
+    offered = [label for label, _ in app.calendar.fields["objective_id"].widget.options]
+    assert "Launch the forum" in offered
+    assert app.calendar.fields["objective_id"].widget.value == 1  # what was picked stays

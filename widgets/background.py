@@ -72,6 +72,7 @@ def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **
         return getattr(sys.modules[module], factory)(**kwargs)
 
     if module in sys.modules:
+        importlib.import_module(module)  # waits if another thread is still importing it
         return build()
     message = w.HTML(f'<p class="cb-muted">{html.escape(loading)}</p>')
     message.add_class("cb-app-loading")

@@ -750,13 +750,14 @@ class CalendarTab(RecordForm):
         if not self.form_built:
             return
         choices = self._choices
+        segments, objective = self.fields["segments"].widget, self.fields["objective_id"].widget
+        picked, linked = segments.value, objective.value  # new options would reset them
         self.fields["channel"].widget.options = tuple(name for _, name in choices.channels)
         self.fields["owner"].widget.options = tuple(choices.owners)
-        self.fields["segments"].widget.options = [(n, i) for i, n in choices.segments]
-        self.fields["objective_id"].widget.options = [
-            ("— none —", None),
-            *[(t, i) for i, t in choices.objectives],
-        ]
+        segments.options = [(n, i) for i, n in choices.segments]
+        segments.value = tuple(i for i in picked if i in {i for i, _ in choices.segments})
+        objective.options = [("— none —", None), *[(t, i) for i, t in choices.objectives]]
+        objective.value = linked if linked in {i for i, _ in choices.objectives} else None
 
     def _form_ready(self) -> None:
         self._loading = True

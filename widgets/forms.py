@@ -148,6 +148,9 @@ class RecordForm:
             self._form = self._build_form()
             self.form_slot.children = [self._form]
             self._form_ready()
+            # a proper blank form even if what is opened next turns out to be gone
+            self._fill(self._blank())
+            self._show_editing(None)
 
     @property
     def form_built(self) -> bool:

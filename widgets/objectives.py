@@ -26,7 +26,7 @@ from commbook.errors import CommbookError
 from commbook.store import Objective
 from commbook.widgets.background import in_background
 from commbook.widgets.forms import RecordCalls, RecordForm
-from commbook.widgets.theme import Field, card, progress_bar, row
+from commbook.widgets.theme import Field, alert, card, progress_bar, row
 
 
 def _options(choices: dict[str, str]) -> list[tuple[str, str]]:
@@ -76,6 +76,7 @@ class ObjectiveForm(RecordForm):
         self._background = judge_in_background
         self._shown = False  # judging in the background waits until the page shows the form
         self._waiting: tuple[list[Objective], dt.date] | None = None
+        self._generation = 0  # of the judging started last: older results are dropped
         self._reuse = False
         self.widget = self._page(
             "cb-objective",
@@ -293,6 +294,7 @@ class ObjectiveForm(RecordForm):
         listed = {o.id for o in objectives}  # forget deleted objectives
         self.progress = {i: p for i, p in self.progress.items() if i in listed}
         self._judged = {i: v for i, v in self._judged.items() if i in listed}
+        self._pending = {i: v for i, v in self._pending.items() if i in listed}
         self._judged_as_of = as_of
         self._objectives = objectives
         if self._background and not self._reuse and stale and _in_kernel():
@@ -305,9 +307,13 @@ class ObjectiveForm(RecordForm):
         self._show_overview()
 
     def _displayed(self, change: dict[str, Any]) -> None:
-        """The page shows the form: start judging (not before — the worker thread would
+        if change["new"]:
+            self.start_judging()
+
+    def start_judging(self) -> None:
+        """The page shows the form: judge what waits (not before — the worker thread would
         slow the kernel's answers while the browser builds the page)."""
-        if change["new"] and not self._shown:
+        if not self._shown:
             self._shown = True
             self._judge_waiting()
 
@@ -316,15 +322,17 @@ class ObjectiveForm(RecordForm):
             return
         stale, as_of = self._waiting
         self._waiting = None
-        url = self.url
+        self._generation += 1
+        generation, url = self._generation, self.url
         started = in_background(
             lambda: _values_or_none(stale, url, as_of),
-            lambda values: self._judged_later(stale, values, as_of),
-            self._judging_failed,
+            lambda values: self._judged_later(stale, values, as_of, generation),
+            lambda error: self._judging_failed(error, generation),
             name="commbook-objective-progress",
         )
         if not started:  # the loop is gone: judge here
-            self._judged_later(stale, _values_or_none(stale, url, as_of), as_of)
+            values = _values_or_none(stale, url, as_of)
+            self._judged_later(stale, values, as_of, generation)
 
     def _record(self, judged: list[Objective], values: list, as_of: dt.date) -> None:
         for o, value in zip(judged, values, strict=True):
@@ -332,24 +340,34 @@ class ObjectiveForm(RecordForm):
             self._judged[o.id] = o.version
             self._pending.pop(o.id, None)
 
-    def _judged_later(self, judged: list[Objective], values: list, as_of: dt.date) -> None:
-        """Values from the worker thread (on the kernel's thread): keep those still current."""
-        if as_of != self._judged_as_of:
+    def _judged_later(
+        self, judged: list[Objective], values: list, as_of: dt.date, generation: int
+    ) -> None:
+        """Values from the worker thread (on the kernel's thread): keep those still current
+        — same judging, objective still listed at the same version and still waiting."""
+        if generation != self._generation or as_of != self._judged_as_of:
             return  # a full refresh since has started its own judging
+        listed = {o.id: o.version for o in self._objectives}
         current = [
             (o, v)
             for o, v in zip(judged, values, strict=True)
-            if self._pending.get(o.id) == o.version
+            if self._pending.get(o.id) == o.version == listed.get(o.id)
         ]
         self._record([o for o, _ in current], [v for _, v in current], as_of)
         self._show_overview()
         if self.record_id is not None and any(o.id == self.record_id for o, _ in current):
             self._show_progress(next(o for o, _ in current if o.id == self.record_id))
 
-    def _judging_failed(self, error: BaseException) -> None:
+    def _judging_failed(self, error: BaseException, generation: int) -> None:
+        if generation != self._generation:
+            return
         self._pending = {}
         self._show_overview()
-        self._show_message("error", f"Could not measure progress: {error}")
+        problem = f"Could not measure progress: {error}"
+        if self.form_built:
+            self._show_message("error", problem)
+        else:  # not a reason to open a form nobody asked for
+            self.as_of_note.value = alert("error", problem)
 
     def _show_overview(self) -> None:
         """The list, the count, the note and the table, from what is known now."""

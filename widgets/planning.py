@@ -17,6 +17,7 @@ from commbook.widgets.objectives import ObjectiveForm
 from commbook.widgets.theme import stylesheet
 
 if TYPE_CHECKING:
+    from commbook.widgets.calendar import CalendarTab
     from commbook.widgets.history import HistoryView
 
 
@@ -30,14 +31,15 @@ class PlanningApp:
     def __init__(self, url: str | None = None, actor: str | None = None) -> None:
         self.objectives = ObjectiveForm(url=url, actor=actor, judge_in_background=True)
         self.history: HistoryView | None = None
-        self._history_index = -1
+        self._history_index = self._calendar_index = -1
         self.tabs = w.Tab()
         self.tabs.add_class("cb-planning-tabs")
         self._pending: dict[int, Callable[[], w.Widget]] = {}
         self.tabs.observe(self._tab_picked, "selected_index")
         self.add_tab("Objectives", self.objectives.widget)
         self.add_lazy_tab("Audience", lambda: _segments(url, actor))
-        self.add_lazy_tab("Calendar", lambda: _calendar(url, actor))
+        self.calendar: CalendarTab | None = None
+        self.add_lazy_tab("Calendar", lambda: self._calendar(url, actor))
         self._calendar_index = len(self.tabs.children) - 1
         self.add_lazy_tab("History", lambda: self._history(url))
         self._history_index = len(self.tabs.children) - 1
@@ -71,7 +73,10 @@ class PlanningApp:
             self._open(self.tabs.selected_index)
 
     def _shown(self, change: dict[str, Any]) -> None:
-        if change["new"] and self._calendar_index in self._pending:
+        if not change["new"]:
+            return
+        self.objectives.start_judging()  # what the manager looks at first
+        if self._calendar_index in self._pending:
             self._open(self._calendar_index)
 
     def _tab_picked(self, change: dict[str, Any]) -> None:
@@ -82,10 +87,19 @@ class PlanningApp:
             self._open(index)
         elif index == self._history_index and self.history is not None:
             self.history.refresh()  # the history is re-read each time its tab is opened
+        elif index == self._calendar_index and self.calendar is not None:
+            # built when the page showed: offer objectives and segments created since
+            self.calendar.refresh_choices()
 
     def _open(self, index: int) -> None:
         self.tabs.children[index].children = [self._pending[index]()]
         del self._pending[index]
+
+    def _calendar(self, url: str | None, actor: str | None) -> w.Widget:
+        from commbook.widgets.calendar import CalendarTab
+
+        self.calendar = CalendarTab(url=url, actor=actor)
+        return self.calendar.widget
 
     def _history(self, url: str | None) -> w.Widget:
         from commbook.widgets.history import HistoryView
@@ -102,12 +116,6 @@ def _segments(url: str | None, actor: str | None) -> w.Widget:
     from commbook.widgets.segments import SegmentForm
 
     return SegmentForm(url=url, actor=actor).widget
-
-
-def _calendar(url: str | None, actor: str | None) -> w.Widget:
-    from commbook.widgets.calendar import CalendarTab
-
-    return CalendarTab(url=url, actor=actor).widget
 
 
 def _notes(url: str | None, actor: str | None) -> w.Widget:
