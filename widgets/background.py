@@ -59,7 +59,9 @@ def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **
     showing the message (the browser reports it through ``_view_count``): widgets created
     while the page is still fetching the widget state could be missed by it. When
     ``module`` is already imported (a kernel Voilà heated, ``serve.wait_for_page``) or
-    outside a kernel, the app is built at once.
+    outside a kernel, the app is built at once. Run headless (Papermill, ``nbconvert
+    --execute``), nothing shows the message, so the output stays "Loading…": execute the
+    app's module yourself there (``planning_app(url)``), as the app notebooks are for Voilà.
     """
     import importlib
     import sys
