@@ -22,6 +22,28 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def in_kernel() -> bool:
+    """An event loop runs here (a Jupyter kernel): work can wait for the page."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def when_shown(widget: Any, callback: Callable[[], None]) -> None:
+    """Call ``callback()`` once, the first time a page shows ``widget``: the browser counts
+    the views it shows of a widget whose ``_view_count`` is a number, and tells the kernel."""
+
+    def counted(change: dict[str, Any]) -> None:
+        if change["new"]:
+            widget.unobserve(counted, "_view_count")
+            callback()
+
+    widget._view_count = 0
+    widget.observe(counted, "_view_count")
+
+
 def in_background(
     work: Callable[[], T],
     done: Callable[[T], None],
@@ -73,7 +95,7 @@ def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **
     def build() -> w.Widget:
         return getattr(sys.modules[module], factory)(**kwargs)
 
-    if module in sys.modules:
+    if module in sys.modules or not in_kernel():
         importlib.import_module(module)  # waits if another thread is still importing it
         return build()
     message = w.HTML(f'<p class="cb-muted">{html.escape(loading)}</p>')
@@ -92,19 +114,8 @@ def app_when_ready(module: str, factory: str, /, loading: str = "Loading…", **
     def failed(error: BaseException) -> None:
         message.value = alert("error", f"The app could not start: {error}")
 
-    def displayed(change: dict[str, Any]) -> None:
-        if change["new"]:
-            step("shown")
-
-    started = in_background(
-        lambda: importlib.import_module(module),
-        lambda _: step("imported"),
-        failed,
-        name=module,
+    in_background(
+        lambda: importlib.import_module(module), lambda _: step("imported"), failed, name=module
     )
-    if not started:
-        importlib.import_module(module)
-        return build()
-    box._view_count = 0
-    box.observe(displayed, "_view_count")
+    when_shown(box, lambda: step("shown"))
     return box

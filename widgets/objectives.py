@@ -24,7 +24,7 @@ from commbook.calendar import model as calendar
 from commbook.config import get_settings
 from commbook.errors import CommbookError
 from commbook.store import Objective
-from commbook.widgets.background import in_background
+from commbook.widgets.background import in_background, in_kernel, when_shown
 from commbook.widgets.forms import RecordCalls, RecordForm
 from commbook.widgets.theme import Field, alert, card, progress_bar, row
 
@@ -85,9 +85,7 @@ class ObjectiveForm(RecordForm):
             self._form_slot("cb-objective", flex="1 1 0%"),
         )
         if judge_in_background:
-            # the browser counts the views it shows of a widget that has a _view_count
-            self.widget._view_count = 0
-            self.widget.observe(self._displayed, "_view_count")
+            when_shown(self.widget, self.start_judging)
         self.refresh()
         if not self._objectives:
             self.new()  # nothing to pick yet: the form for the first one
@@ -297,7 +295,7 @@ class ObjectiveForm(RecordForm):
         self._pending = {i: v for i, v in self._pending.items() if i in listed}
         self._judged_as_of = as_of
         self._objectives = objectives
-        if self._background and not self._reuse and stale and _in_kernel():
+        if self._background and not self._reuse and stale and in_kernel():
             self._pending = {o.id: o.version for o in stale}
             self._waiting = (stale, as_of)
             if self._shown:
@@ -305,10 +303,6 @@ class ObjectiveForm(RecordForm):
         else:
             self._record(stale, _values_or_none(stale, self.url, as_of), as_of)
         self._show_overview()
-
-    def _displayed(self, change: dict[str, Any]) -> None:
-        if change["new"]:
-            self.start_judging()
 
     def start_judging(self) -> None:
         """The page shows the form: judge what waits (not before — the worker thread would
@@ -454,17 +448,6 @@ def _at_a_glance(judged: dict[int, progress.Progress], measuring: int, prompt: s
         badges += f'<span class="cb-muted cb-progress-pending">Measuring {measuring}…</span>'
     head = f'<div class="cb-glance"><h3>At a glance</h3><p>{badges}</p></div>' if badges else ""
     return f'{head}<p class="cb-muted">{html.escape(prompt)}</p>'
-
-
-def _in_kernel() -> bool:
-    """An event loop runs (a Jupyter kernel): work can wait for the page."""
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _today() -> dt.date:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from commbook.widgets.background import when_shown
 from commbook.widgets.objectives import ObjectiveForm
 from commbook.widgets.theme import stylesheet
 
@@ -51,11 +52,9 @@ class PlanningApp:
         header.add_class("cb-app-header")
         self.widget = w.VBox([stylesheet(), header, self.tabs])
         self.widget.add_class("cb-app")
-        # The browser counts the views it shows of a widget with a _view_count: once the page
-        # shows the app, build the Calendar tab while the manager reads the objectives (the
-        # objectives' progress starts being measured then too: ObjectiveForm).
-        self.widget._view_count = 0
-        self.widget.observe(self._shown, "_view_count")
+        # once the page shows the app, build the Calendar tab while the manager reads the
+        # objectives (their progress starts being measured then too: ObjectiveForm)
+        when_shown(self.widget, self._shown)
 
     def add_tab(self, title: str, content: w.Widget) -> None:
         """Add a tab showing ``content``."""
@@ -72,9 +71,7 @@ class PlanningApp:
         if self.tabs.selected_index == len(self.tabs.children) - 1:
             self._open(self.tabs.selected_index)
 
-    def _shown(self, change: dict[str, Any]) -> None:
-        if not change["new"]:
-            return
+    def _shown(self) -> None:
         self.objectives.start_judging()  # what the manager looks at first
         if self._calendar_index in self._pending:
             self._open(self._calendar_index)
