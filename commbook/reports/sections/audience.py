@@ -1,0 +1,109 @@
+"""The audience and retention section."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from commbook import charts, metrics
+from commbook.reports import blocks
+from commbook.reports.data import ReportData
+from commbook.reports.sections._common import Section, metrics_in
+
+
+def audience_section(data: ReportData) -> Section:
+    """Audience and retention: new vs returning actives, cohort retention, segments."""
+    s = Section("audience", "Audience and retention")
+    s.add(
+        blocks.section_title(
+            "Audience and retention",
+            "Who is active: newcomers or members who were already here, how long new members "
+            "stay active, and how the audience segments took part.",
+        )
+    )
+    in_period = data.activity[metrics_in(data.activity["occurred_at"], data.start, data.end)]
+    nvr = metrics.new_vs_returning(in_period, data.members, data.start, data.end, data.tz, "week")
+    s.facts["new_vs_returning"] = nvr
+    if nvr["active_members"].sum():
+        s.add(charts.new_returning_chart(nvr))
+    else:
+        s.add(blocks.notice(f"No member was active in {data.period.title}."))
+
+    first = data.activity["occurred_at"].min() if len(data.activity) else data.start
+    cohort_start = max(pd.Timestamp(first).tz_convert(data.tz), _month_start(data.end, data.tz, 5))
+    retention = metrics.cohort_retention(
+        data.activity, data.members, cohort_start, data.end, data.tz, max_months=5
+    )
+    s.facts["retention"] = retention
+    s.add(
+        blocks.subtitle(
+            "Retention of new members",
+            "Share of each month's new members who were active in their join month (month 0) "
+            "and in each following month. The latest month may be partial.",
+        )
+    )
+    if retention.empty or not retention["members"].sum():
+        s.add(blocks.paragraph("No member joined in the last six months."))
+    else:
+        month_cols = [c for c in retention.columns if isinstance(c, int | np.integer)]
+        s.add(
+            blocks.rich_table(
+                ["Joined in", "Members", *[f"Month {c}" for c in month_cols]],
+                [
+                    [r["cohort"], f"{int(r['members']):,}"]
+                    + ["" if pd.isna(r[c]) else f"{r[c]:.0%}" for c in month_cols]
+                    for _, r in retention.iterrows()
+                ],
+                numeric=tuple(range(1, len(month_cols) + 2)),
+            )
+        )
+
+    s.add(
+        blocks.subtitle(
+            "Audience segments", "Segments with a member rule, sized at the period's end."
+        )
+    )
+    if not data.segment_sizes or data.member_segments is None:
+        s.add(blocks.paragraph("No audience segment with a member rule is defined yet."))
+        s.facts["segments"] = pd.DataFrame()
+        return s
+    table = segment_activity(data.segment_sizes, data.member_segments, in_period)
+    s.facts["segments"] = table
+    s.add(
+        blocks.table(
+            table,
+            {"segment": "Segment", "members": "Members", "active": "Active in period",
+             "share_active": "Share active"},
+            {"members": blocks.integer, "active": blocks.integer, "share_active": blocks.percent},
+        )
+    )  # fmt: skip
+    return s
+
+
+def _month_start(end: pd.Timestamp, tz: dt.tzinfo, months_back: int) -> pd.Timestamp:
+    local = (end.tz_convert(tz).tz_localize(None) - pd.Timedelta(microseconds=1)).normalize()
+    first = local.replace(day=1) - pd.DateOffset(months=months_back)
+    return first.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+
+
+def segment_activity(
+    sizes: dict[str, int], member_segments: pd.Series, events: pd.DataFrame
+) -> pd.DataFrame:
+    """Per segment: ``members`` (its size), ``active`` (its members active in ``events``;
+    a member counts in their first segment only) and ``share_active``."""
+    active = events[events["kind"].isin(metrics.ACTIVE_KINDS).to_numpy(dtype=bool)]
+    active_ids = pd.Index(active["member_id"].dropna().unique())
+    seg_of_active = member_segments[member_segments.index.isin(active_ids)]
+    counts = seg_of_active.value_counts()
+    rows = [
+        {
+            "segment": name,
+            "members": size,
+            "active": int(counts.get(name, 0)),
+            "share_active": counts.get(name, 0) / size if size else float("nan"),
+        }
+        for name, size in sizes.items()
+    ]
+    return pd.DataFrame(rows, columns=["segment", "members", "active", "share_active"])

@@ -1,0 +1,106 @@
+"""The period against the previous one: every compared catalog metric in one frame."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from commbook import metrics
+from commbook.metrics.catalog import Inputs
+from commbook.reports.data import ReportData
+from commbook.reports.sections._common import _nan
+
+ACTIVITY_KEYS = (
+    "members",
+    "new_members",
+    "churned_members",
+    "net_growth",
+    "active_members",
+    "daily_active_members",
+    "monthly_active_members",
+    "stickiness",
+    "contribution_rate",
+)
+CONVERSATION_KEYS = ("threads", "answered_rate", "unanswered_rate", "median_first_response_hours")
+CONTENT_KEYS = ("engagement_rate",)
+#: Compared metrics said in a sentence rather than in the comparison table.
+IN_WORDS = ("churned_members", "net_growth")
+
+
+def comparison(data: ReportData) -> pd.DataFrame:
+    """Catalog metrics for the period and the previous one, rows as ``metrics.compare``
+    returns them (the test suite checks they are equal).
+
+    ``metrics.compare`` computes each key on its own; the activity and conversation keys
+    share one ``activity_summary`` and one ``threads`` table per window here, which is
+    what makes the report fast on a million events.
+    """
+    cheap = [
+        metrics.compare(
+            ("members", "new_members", "churned_members", "net_growth"),
+            Inputs(members=data.members), data.start, data.end, data.tz,
+        ),
+        metrics.compare(
+            ("contribution_rate",), Inputs(events=data.activity), data.start, data.end, data.tz
+        ),
+        metrics.compare(CONTENT_KEYS, Inputs(content=data.content), data.start, data.end, data.tz),
+    ]  # fmt: skip
+    shared = _shared_rows(data, cheap[0].iloc[0])
+    frame = pd.concat([*cheap, shared], ignore_index=True)
+    order = {k: i for i, k in enumerate(ACTIVITY_KEYS + CONVERSATION_KEYS + CONTENT_KEYS)}
+    return frame.sort_values("metric", key=lambda m: m.map(order)).reset_index(drop=True)
+
+
+def _window_values(data: ReportData, lo: pd.Timestamp, hi: pd.Timestamp) -> dict[str, float]:
+    """The activity and conversation catalog values of one window, in catalog units."""
+    act = metrics.activity_summary(data.activity, lo, hi, data.tz)
+    conv = metrics.conversation_summary(metrics.threads(data.conversations, lo, hi, data.tz))
+
+    def pct(x: float) -> float:
+        return 100 * float(x) if not _nan(x) else math.nan
+
+    return {
+        "active_members": float(act["active_members"]),
+        "daily_active_members": float(act["dau"]),
+        "monthly_active_members": float(act["mau"]),
+        "stickiness": pct(act["stickiness"]),
+        "threads": float(conv["threads"]),
+        "answered_rate": pct(conv["answered_rate"]),
+        "unanswered_rate": pct(conv["unanswered_rate"]),
+        "median_first_response_hours": float(conv["median_first_response_hours"]),
+    }
+
+
+def _shared_rows(data: ReportData, like: pd.Series) -> pd.DataFrame:
+    from commbook.metrics.catalog import CATALOG, HIGHER
+
+    now = _window_values(data, data.start, data.end)
+    before = _window_values(data, *data.previous)
+    rows = []
+    for key, current in now.items():
+        entry, previous = CATALOG[key], before[key]
+        change = current - previous
+        if math.isnan(change):
+            verdict = None
+        elif change == 0:
+            verdict = "same"
+        else:
+            verdict = "better" if (change > 0) == (entry.direction == HIGHER) else "worse"
+        rows.append(
+            {
+                **like.to_dict(),
+                "metric": key,
+                "label": entry.label,
+                "unit": entry.unit,
+                "direction": entry.direction,
+                "current": current,
+                "previous": previous,
+                "change": change,
+                "change_pct": 100 * change / abs(previous)
+                if previous and not math.isnan(previous)
+                else math.nan,
+                "verdict": verdict,
+            }
+        )
+    return pd.DataFrame(rows, columns=like.index)
