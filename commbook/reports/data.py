@@ -7,14 +7,15 @@ DataFrames. The sections (``commbook.reports.sections``) are pure functions of i
 
 Time ranges loaded (local days of the report's timezone):
 
-- activity events (``member_id``, ``kind``, ``occurred_at``, ``channel``): from
-  ``RETENTION_MONTHS`` months before the period's end (retention cohorts, and 29 days
-  before the previous period for trailing MAU) to the end;
-- conversation events (posts, replies, comments with thread ids): from the previous
-  period's start (at least ``RECENT_DAYS`` before the end, for objectives) to
+- activity events (``member_id``, ``kind``, ``occurred_at``, ``channel``) and
+  conversation events (posts, replies, comments with thread ids): from ``TREND_MONTHS``
+  months before the period's end (monthly trends and the same month a year before;
+  retention cohorts need ``RETENTION_MONTHS``), or from the previous period's start if
+  earlier, with ``LOOKBACK_DAYS`` more for trailing MAU; conversations run on to
   ``FOLLOW_UP_DAYS`` after the end (late answers to the period's threads);
-- content published in the last ``RANKING_MONTHS`` months (the ranking needs enough
-  items), content scheduled in the next period (the calendar preview);
+- content published from ``TREND_MONTHS`` months before the end (or the previous
+  period's start if earlier) — the ranking needs at least ``RANKING_MONTHS`` of items —
+  and content scheduled in the next period (the calendar preview);
 - survey responses of the last ``FEEDBACK_MONTHS`` months (NPS comes in quarterly waves);
 - triage items received before the end and not resolved before the previous period;
 - moderation actions taken from the previous period's start to the end.
@@ -39,6 +40,7 @@ from commbook.store import get_engine
 
 RETENTION_MONTHS = 6
 RANKING_MONTHS = 6
+TREND_MONTHS = 13  # twelve months of trend and the same month a year before
 FEEDBACK_MONTHS = 12
 FOLLOW_UP_DAYS = 30
 LOOKBACK_DAYS = 29  # trailing 30-day MAU
@@ -154,9 +156,8 @@ def load_report_data(
     if channel:
         _check_channel(channel, url)
 
-    first_activity = min(
-        _months_before(end, RETENTION_MONTHS, tzinfo), prev[0] - pd.Timedelta(days=LOOKBACK_DAYS)
-    )
+    history_start = min(_months_before(end, max(TREND_MONTHS, RETENTION_MONTHS), tzinfo), prev[0])
+    first_activity = history_start - pd.Timedelta(days=LOOKBACK_DAYS)
     activity = frames.load_events(
         url,
         first_activity,
@@ -164,7 +165,7 @@ def load_report_data(
         columns=("member_id", "kind", "occurred_at", "channel"),
         kinds=sorted(ACTIVE_KINDS),
     )
-    conversation_start = min(prev[0], end - pd.Timedelta(days=RECENT_DAYS))
+    conversation_start = min(history_start, end - pd.Timedelta(days=RECENT_DAYS))
     conversations = frames.load_events(
         url,
         conversation_start,
@@ -198,7 +199,7 @@ def load_report_data(
             "role",
         ),
     )
-    content_start = _months_before(end, RANKING_MONTHS, tzinfo)
+    content_start = min(history_start, _months_before(end, RANKING_MONTHS, tzinfo))
     content = frames.load_content(url, content_start, end)
     upcoming = _upcoming(url, *nxt)
     responses_start = _months_before(end, FEEDBACK_MONTHS, tzinfo)

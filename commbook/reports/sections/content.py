@@ -6,7 +6,7 @@ import pandas as pd
 
 from commbook import charts, metrics
 from commbook.reports import blocks
-from commbook.reports.data import RANKING_MONTHS, ReportData
+from commbook.reports.data import RANKING_MONTHS, ReportData, _months_before
 from commbook.reports.sections._common import Section, _type_name, metrics_in
 
 MIN_AUDIENCE = 50  # items reaching fewer people are left out of best / weakest items
@@ -50,15 +50,22 @@ def content_section(data: ReportData) -> Section:
             f"{metrics.effectiveness.MIN_ITEMS} items are not ranked.",
         )
     )
-    if data.content.empty:
+    recent = data.content[
+        metrics_in(
+            data.content["published_at"],
+            _months_before(data.end, RANKING_MONTHS, data.tz),
+            data.end,
+        )
+    ]
+    if recent.empty:
         s.add(blocks.notice(f"No content was published in {window}."))
         s.facts["ranking"] = pd.DataFrame()
         s.facts["recommendations"] = []
         _best_and_weakest(s, period)
         return s
-    ranking = metrics.rank(data.content, "content_type", "engagement_rate", data.tz)
+    ranking = metrics.rank(recent, "content_type", "engagement_rate", data.tz)
     recs = metrics.recommendations(
-        data.content, "content_type", ("engagement_rate", "comments", "shares"), data.tz
+        recent, "content_type", ("engagement_rate", "comments", "shares"), data.tz
     )
     s.facts["ranking"] = ranking
     s.facts["recommendations"] = recs
