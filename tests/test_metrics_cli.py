@@ -28,6 +28,7 @@ KEYS = [
     "to",
     "tz",
     "channel",
+    "answers_counted_until",
     "members",
     "active_members",
     "dau",
@@ -67,7 +68,8 @@ def direct_counts(folder: Path, first: str | None = None, last: str | None = Non
 
     First answer = the earliest PostTypeId=2 post whose OwnerUserId differs from the
     question's (a missing owner counts as someone else); an answer dated before its
-    question counts as 0 hours. Questions are those created on days first..last (UTC).
+    question counts as 0 hours. Questions are those created on days first..last (UTC);
+    their answers count until 30 days after ``last`` (the cut-off).
     """
     rows = list(ET.parse(folder / "Posts.xml").getroot())
     questions = {r.get("Id"): r for r in rows if r.get("PostTypeId") == "1"}
@@ -75,6 +77,9 @@ def direct_counts(folder: Path, first: str | None = None, last: str | None = Non
         lo, hi = _when(first), _when(last) + dt.timedelta(days=1)
         questions = {k: q for k, q in questions.items() if lo <= _when(q.get("CreationDate")) < hi}
     answers = [r for r in rows if r.get("PostTypeId") == "2"]
+    if last is not None:
+        cutoff = _when(last) + dt.timedelta(days=1 + 30)
+        answers = [a for a in answers if _when(a.get("CreationDate")) < cutoff]
     first_answer: dict[str, float] = {}
     accepted = 0
     for q_id, q in questions.items():
@@ -212,6 +217,8 @@ def test_a_period_counts_its_questions_and_their_later_answers(
     )
     reported = metrics_json("--from", "2024-02-01", "--to", last)
     assert (reported["from"], reported["to"], reported["tz"]) == ("2024-02-01", last, "UTC")
+    until = dt.date.fromisoformat(last) + dt.timedelta(days=30)
+    assert reported["answers_counted_until"] == until.isoformat()
     _assert_matches(reported, direct_counts(folder, "2024-02-01", last))
 
 

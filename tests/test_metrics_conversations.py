@@ -133,3 +133,20 @@ def test_no_threads_gives_nan_rates() -> None:
     with pytest.raises(ValidationError) as err:
         metrics.threads(EVENTS.drop(columns="parent_id"))
     assert err.value.field == "parent_id"
+
+
+def test_answers_count_until_the_cut_off_after_the_period_end() -> None:
+    """A reply 30 days after the window's end still counts; one a second later does not."""
+    start, end = pd.Timestamp("2026-10-01", tz="UTC"), pd.Timestamp("2026-10-05", tz="UTC")
+    cutoff = metrics.answers_counted_until(end)
+    assert cutoff == end + pd.Timedelta(days=metrics.FOLLOW_UP_DAYS)
+    base = EVENTS[EVENTS["source_id"].isin(["p4"])]
+    for at, answered in ((cutoff - pd.Timedelta(seconds=1), True), (cutoff, False)):
+        late = pd.DataFrame(
+            [("r9", "reply", at, 7, "p4", "p4", False, None, "forum")], columns=COLUMNS
+        )
+        frame = pd.concat([base, late], ignore_index=True)
+        assert metrics.threads(frame, start, end)["answered"].tolist() == [answered]
+        # no cut-off asked for: every answer the frame has counts
+        assert metrics.threads(frame, start, end, follow_up_days=None)["answered"].all()
+    assert metrics.answers_counted_until(None) is None

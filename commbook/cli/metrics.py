@@ -13,7 +13,7 @@ from sqlalchemy import select
 from commbook import frames
 from commbook.config import get_settings
 from commbook.errors import ValidationError
-from commbook.metrics import MAU_DAYS, headline
+from commbook.metrics import MAU_DAYS, answers_counted_until, headline
 from commbook.metrics._time import zone
 from commbook.metrics.catalog import CONVERSATION_COLUMNS
 from commbook.store import Channel, get_engine
@@ -55,8 +55,10 @@ def command(
     """Print the headline metrics of a period: members, activity, answers, engagement.
 
     Days are calendar days in the timezone; both --from and --to are included. Threads
-    started in the period count the answers they got later too. JSON keys (stable, see
-    docs/metrics.md): from, to, tz, channel, members, active_members, dau, wau, mau,
+    started in the period count the answers they got until 30 days after its end (the
+    cut-off every report, dashboard and app uses). JSON keys (stable, see
+    docs/metrics.md): from, to, tz, channel, answers_counted_until, members,
+    active_members, dau, wau, mau,
     stickiness, contribution_rate, threads, answered_rate, accepted_rate,
     median_first_response_hours, p90_first_response_hours, engagement_by_type. Rates are
     fractions; undefined values are null.
@@ -104,12 +106,18 @@ def command(
         "to": f"{last_day:%Y-%m-%d}",
         "tz": str(tzinfo),
         "channel": channel,
+        "answers_counted_until": f"{_last_day(answers_counted_until(end), tzinfo):%Y-%m-%d}",
         **numbers,
     }
     if fmt == "json":
         click.echo(json.dumps(result, indent=2, allow_nan=False))
     else:
         click.echo(_table(result))
+
+
+def _last_day(end: pd.Timestamp, tz: dt.tzinfo) -> pd.Timestamp:
+    """The last local day before the instant ``end``."""
+    return (end - pd.Timedelta(microseconds=1)).tz_convert(tz)
 
 
 def _at_midnight(day: pd.Timestamp, tz: dt.tzinfo) -> pd.Timestamp:
@@ -147,6 +155,7 @@ def _table(r: dict[str, Any]) -> str:
         ("Contribution rate", _fmt(r["contribution_rate"], "%")),
         ("Threads started", _fmt(r["threads"])),
         ("Answered rate", _fmt(r["answered_rate"], "%")),
+        ("Answers counted until", r["answers_counted_until"]),
         ("Accepted-answer rate", _fmt(r["accepted_rate"], "%")),
         ("First response, median", _fmt(r["median_first_response_hours"], "h")),
         ("First response, p90", _fmt(r["p90_first_response_hours"], "h")),

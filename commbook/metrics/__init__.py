@@ -32,7 +32,13 @@ from commbook.metrics.content import (
     engagement_by_type,
     engagement_items,
 )
-from commbook.metrics.conversations import conversation_summary, response_times, threads
+from commbook.metrics.conversations import (
+    FOLLOW_UP_DAYS,
+    answers_counted_until,
+    conversation_summary,
+    response_times,
+    threads,
+)
 from commbook.metrics.effectiveness import Recommendation, rank, recommendations
 from commbook.metrics.growth import churned_members, growth, lapsed_members, net_growth
 from commbook.metrics.headline import headline
@@ -52,6 +58,7 @@ __all__ = [
     "ACTIVE_KINDS",
     "CATALOG",
     "CONTRIBUTION_KINDS",
+    "FOLLOW_UP_DAYS",
     "MAU_DAYS",
     "WAU_DAYS",
     "CatalogMetric",
@@ -61,6 +68,7 @@ __all__ = [
     "Recommendation",
     "active_members",
     "activity_summary",
+    "answers_counted_until",
     "churned_members",
     "cohort_retention",
     "compare",

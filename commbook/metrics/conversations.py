@@ -19,6 +19,12 @@ Definitions (formulas in ``docs/metrics.md``): the **first response** to a threa
 first *reply* by someone other than the thread's author (a comment is not an answer);
 the **first touch** is its first reply *or comment* by someone else. An anonymous author
 or responder counts as "someone else".
+
+**Late answers and the cut-off.** A thread started in a period keeps getting answers after
+the period ends. So that a period's figures stop moving and every surface (report,
+dashboard, planning app, notebooks, ``commbook metrics``) shows the same number, responses
+count when they come before the period's end plus :data:`FOLLOW_UP_DAYS` days — "answers
+counted until 30 Nov + 30 days". :func:`answers_counted_until` gives that instant.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ EVENTS = {
     "parent_id": ANY,
 }
 OPTIONAL = ("channel", "category")
+#: Responses to a period's threads count until this many days after the period's end.
+FOLLOW_UP_DAYS = 30
 HOUR_NS = 3_600_000_000_000
 _NO_TIME = np.iinfo("int64").max
 
@@ -160,6 +168,16 @@ def conversation_rows(events: PreparedEvents) -> ConversationRows:
     return arrays
 
 
+def answers_counted_until(
+    end: Instant | None, follow_up_days: int | None = FOLLOW_UP_DAYS
+) -> pd.Timestamp | None:
+    """The instant before which responses to threads started before ``end`` count:
+    ``end`` plus ``follow_up_days`` days (``None`` when either is ``None``)."""
+    if end is None or follow_up_days is None:
+        return None
+    return pd.Timestamp(end) + pd.Timedelta(days=follow_up_days)
+
+
 def threads(
     events: EventsLike,
     start: Instant | None = None,
@@ -168,13 +186,15 @@ def threads(
     *,
     members: pd.DataFrame | None = None,
     responder_roles: Sequence[str] | None = None,
+    follow_up_days: int | None = FOLLOW_UP_DAYS,
 ) -> pd.DataFrame:
     """One row per thread started (``kind == "post"``) in ``[start, end)``.
 
     Responses are matched to threads by ``thread_id`` (or ``parent_id`` when it is
-    missing) and counted whenever they happened, as far as ``events`` reaches — pass
-    events after ``end`` to see late answers. With ``responder_roles`` (e.g.
-    ``("staff", "moderator")``) only replies by members with those roles
+    missing) and counted until ``follow_up_days`` days after ``end`` (the cut-off of
+    :func:`answers_counted_until`; ``None``, or no ``end``: whenever they happened), as
+    far as ``events`` reaches — pass events after ``end`` to see late answers. With
+    ``responder_roles`` (e.g. ``("staff", "moderator")``) only replies by members with those roles
     (``members.role``) count as responses.
 
     Columns: ``thread_id``, ``started_at``, ``member_id`` (author), ``channel`` and
@@ -201,7 +221,11 @@ def threads(
     slot = np.full(int(thread.max(initial=-1)) + 1, -1, dtype="int64")
     slot[post_keys] = np.arange(n)
 
-    resp_rows = np.flatnonzero(~conv.is_post & (thread >= 0))
+    responding = ~conv.is_post & (thread >= 0)
+    cutoff = answers_counted_until(hi, follow_up_days)
+    if cutoff is not None:
+        responding &= between(conv.times, None, cutoff)
+    resp_rows = np.flatnonzero(responding)
     thread_of = slot[thread[resp_rows]] if n else np.full(len(resp_rows), -1)
     matched = thread_of >= 0
     resp_rows, thread_of = resp_rows[matched], thread_of[matched]

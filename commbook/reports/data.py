@@ -35,6 +35,7 @@ from commbook import frames
 from commbook.errors import NotFound
 from commbook.metrics.activity import ACTIVE_KINDS
 from commbook.metrics.compare import previous_window
+from commbook.metrics.conversations import FOLLOW_UP_DAYS
 from commbook.reports.periods import Period, resolve_period
 from commbook.store import get_engine
 
@@ -42,7 +43,6 @@ RETENTION_MONTHS = 6
 RANKING_MONTHS = 6
 TREND_MONTHS = 13  # twelve months of trend and the same month a year before
 FEEDBACK_MONTHS = 12
-FOLLOW_UP_DAYS = 30
 LOOKBACK_DAYS = 29  # trailing 30-day MAU
 RECENT_DAYS = 35  # conversations reach back at least this far (objective windows: 28 days)
 DETAILS = ("summary", "full")
