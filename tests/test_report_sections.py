@@ -93,32 +93,100 @@ def test_active_members_rule_both_ways() -> None:
     assert lessons.active_members_rule(math.nan, 100) is None
 
 
-def test_content_rules_only_turn_clear_differences_into_lessons() -> None:
+def _difference(**changes: object) -> Recommendation:
     clear = Recommendation(
-        "difference", "Polls get 2.0× the comments of articles (based on 6 vs 8 items).",
-        "comments", ("content_type",), "poll", "article", 2.0, 6, 8, 3.1,
+        "difference", "Polls get 2.0× the comments of articles (…).", "comments",
+        ("content_type",), "poll", "article", 2.0, 6, 8, 3.1, best_audience=1200,
+        baseline_audience=1600, best_estimate=10.0, baseline_estimate=5.0,
+        window="1 May – 31 Oct 2026", period_items=12,
     )  # fmt: skip
+    return replace(clear, **changes)
+
+
+def test_content_rules_only_turn_clear_differences_into_lessons() -> None:
     vague = Recommendation("no_difference", "No clear difference …", "shares", ("content_type",))
-    found = lessons.content_rules([clear, vague])
-    assert [x.finding for x in found] == [clear.text]
-    assert found[0].adjustment.startswith("Plan more poll content")
-    assert found[0].severity == "good"
+    small = _difference(kind="small_difference", ratio=1.05)
+    (found,) = lessons.content_rules([_difference(), vague, small])
+    assert found.finding == "Over 1 May – 31 Oct 2026, polls got 2.0× the comments of articles."
+    assert found.adjustment.startswith("Plan more poll content")
+    assert found.evidence == (
+        "Estimated 10.0 vs 5.0 (90% intervals do not overlap); 6 vs 8 items reaching 1,200 vs "
+        "1,600 people."
+    )
+    assert found.severity == "good"
+    rate = _difference(
+        best="AMA", metric="engagement_rate", best_estimate=0.072, baseline_estimate=0.032
+    )
+    ama = lessons.content_rules([rate])
+    assert ama[0].finding.startswith("Over 1 May – 31 Oct 2026, AMAs got 2.0× the engagement")
+    assert ama[0].evidence.startswith("Estimated 7.2% vs 3.2%")
 
 
-def test_weakest_content_rule() -> None:
-    ranking = pd.DataFrame(
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"period_items": 0},  # the period published nothing: no lesson about it
+        {"best_items": 4},
+        {"baseline_items": 3},
+        {"best_audience": 499.0},  # too few people reached to judge
+        {"baseline_audience": 10.0},
+    ],
+)
+def test_content_rules_need_a_sample_and_a_period_with_content(changes: dict) -> None:
+    assert lessons.content_rules([_difference(**changes)]) == []
+
+
+def _ranking(**columns: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
         {
             "content_type": ["poll", "video", "newsletter", "meme"],
             "items": [10, 12, 8, 2],
+            "audience": [5000.0, 6000.0, 4000.0, 100.0],
             "estimate": [0.10, 0.07, 0.02, 0.5],
+            "low": [0.08, 0.05, 0.01, 0.0],
+            "high": [0.12, 0.09, 0.03, 1.0],
             "enough_data": [True, True, True, False],
+            "rank": pd.array([1, 2, 3, None], dtype="Int64"),
+            "window": "1 May – 31 Oct 2026",
+            "period_items": [3, 2, 1, 0],
         }
     )
+    return frame.assign(**columns)
+
+
+def test_weakest_content_rule() -> None:
+    lesson = lessons.weakest_content_rule(_ranking())
+    assert lesson is not None
+    assert lesson.finding == (
+        "Over 1 May – 31 Oct 2026, newsletters engaged least: an estimated 2.0% engagement "
+        "rate against 10.0% for polls."
+    )
+    assert lesson.adjustment.startswith("Rethink newsletter content")
+    assert lesson.evidence == "Intervals do not overlap (1.0%–3.0% vs 8.0%–12.0%); 8 vs 10 items."
+    assert lessons.weakest_content_rule(_ranking().head(1)) is None
+    assert lessons.weakest_content_rule(pd.DataFrame()) is None
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"estimate": [0.10, 0.07, 0.06, 0.5]},  # more than half the best: nothing to say
+        {"high": [0.12, 0.09, 0.085, 1.0]},  # overlaps the best's interval: not clear
+        {"items": [10, 12, 4, 2], "enough_data": [True, True, True, False]},
+        {"audience": [5000.0, 6000.0, 300.0, 100.0]},  # reached too few people
+        {"period_items": [0, 0, 0, 0]},  # the period published nothing
+    ],
+)
+def test_weakest_content_rule_says_nothing_without_clear_numbers(columns: dict) -> None:
+    assert lessons.weakest_content_rule(_ranking(**columns)) is None
+
+
+def test_weakest_content_rule_names_types_that_share_the_last_rank() -> None:
+    ranking = _ranking(
+        estimate=[0.10, 0.02, 0.02, 0.5], low=[0.08, 0.01, 0.01, 0], high=[0.12, 0.03, 0.03, 1]
+    )
     lesson = lessons.weakest_content_rule(ranking)
-    assert lesson is not None and lesson.finding.startswith("Newsletter content engages least")
-    ranking.loc[2, "estimate"] = 0.06  # more than half the best: nothing to say
-    assert lessons.weakest_content_rule(ranking) is None
-    assert lessons.weakest_content_rule(ranking.head(1)) is None
+    assert lesson is not None and "videos and newsletters engaged least" in lesson.finding
 
 
 def test_retention_rule() -> None:
@@ -580,8 +648,10 @@ def test_objective_values_from_loaded_frames_equal_progress(sqlite_url: str) -> 
     threads = {"title": "Threads", "metric": "threads", "baseline": 1, "target": 20,
                "direction": "increase", "unit": "threads"}  # fmt: skip
     save_objective({**common, **threads}, url=sqlite_url)
-    data = load_report_data("2026-10", url=sqlite_url, tz="UTC")
-    expected = progress.current_values(data.objectives, sqlite_url, dt.date(2026, 10, 31))
+    data = load_report_data("2026-10", url=sqlite_url, tz="UTC", today=dt.date(2026, 12, 4))
+    # judged on the day the data ends (the last event, 28 Oct), as the planning app does
+    assert data.as_of == data.data_ends == dt.date(2026, 10, 28)
+    expected = progress.current_values(data.objectives, sqlite_url, data.as_of)
     assert data.objective_values == pytest.approx(expected)
     assert all(v is not None for v in data.objective_values)
 

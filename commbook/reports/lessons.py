@@ -175,19 +175,56 @@ def active_members_rule(current: float | None, previous: float | None) -> Lesson
     )
 
 
+#: A content lesson needs this many items on each side of the comparison …
+CONTENT_MIN_ITEMS = 5
+#: … and this many people reached by each side's items.
+CONTENT_MIN_AUDIENCE = 500
+
+
+def _over(window: str, sentence: str) -> str:
+    """``"Over 1 May – 31 Oct 2026, polls …"`` (just the sentence, capitalised, without
+    a window)."""
+    return f"Over {window}, {sentence}" if window else sentence[:1].upper() + sentence[1:]
+
+
+def _types(names: Iterable[str]) -> str:
+    return " and ".join(type_label(str(n), plural=True) for n in names)
+
+
 def content_rules(recommendations: Iterable[object]) -> list[Lesson]:
-    """Clear differences found by ``metrics.recommendations`` become "do more of" lessons."""
+    """Clear differences found by ``metrics.recommendations`` become "do more of" lessons.
+
+    Only a ``"difference"`` (the two types' intervals do not overlap) with at least
+    ``CONTENT_MIN_ITEMS`` items and ``CONTENT_MIN_AUDIENCE`` people reached on each side,
+    and never for a period that published no content (``period_items == 0``). The
+    finding names the window the items come from (``window``).
+    """
+    from commbook.metrics.effectiveness import RANKABLE, value_text
+
     lessons = []
     for rec in recommendations:
-        if getattr(rec, "kind", None) != "difference":
+        if getattr(rec, "kind", None) != "difference" or getattr(rec, "period_items", None) == 0:
             continue
+        if min(rec.best_items, rec.baseline_items) < CONTENT_MIN_ITEMS:
+            continue
+        if min(rec.best_audience, rec.baseline_audience) < CONTENT_MIN_AUDIENCE:
+            continue
+        noun = RANKABLE.get(rec.metric, rec.metric)
+        times = f"{rec.ratio:.1f}×" if math.isfinite(rec.ratio) else "more than"
+        level = f"{rec.confidence:.0%}"
         lessons.append(
             Lesson(
                 "Content",
-                rec.text,
+                _over(
+                    rec.window,
+                    f"{_types([rec.best])} got {times} the {noun} of {_types([rec.baseline])}.",
+                ),
                 f"Plan more {rec.best} content next period and test one change to "
                 f"{rec.baseline} content.",
-                f"Ratio {rec.ratio:.1f}×, based on {rec.best_items} vs {rec.baseline_items} items.",
+                f"Estimated {value_text(rec.best_estimate, rec.metric)} vs "
+                f"{value_text(rec.baseline_estimate, rec.metric)} ({level} intervals do not "
+                f"overlap); {rec.best_items:,} vs {rec.baseline_items:,} items reaching "
+                f"{rec.best_audience:,.0f} vs {rec.baseline_audience:,.0f} people.",
                 "good",
             )
         )
@@ -195,23 +232,48 @@ def content_rules(recommendations: Iterable[object]) -> list[Lesson]:
 
 
 def weakest_content_rule(ranking: pd.DataFrame) -> Lesson | None:
-    """The lowest-ranked content type (with enough items) engages at less than half the
-    best one → propose rethinking it. ``ranking`` is ``metrics.rank`` output."""
+    """The lowest-ranked content type engages at less than half the best one, and their
+    intervals do not overlap → propose rethinking it. ``ranking`` is ``metrics.rank``
+    output (only types with ``enough_data``); both types need ``CONTENT_MIN_ITEMS``
+    items and ``CONTENT_MIN_AUDIENCE`` people reached. Optional columns: ``window`` (the
+    items' window, named in the finding) and ``period_items`` (items of the type in the
+    report's period: nothing is said for a period without content). Types sharing the
+    first or the last rank are named together."""
+    if ranking.empty:
+        return None
     ranked = ranking[ranking["enough_data"]] if "enough_data" in ranking else ranking
+    if "period_items" in ranking and int(ranking["period_items"].sum()) == 0:
+        return None
     if len(ranked) < 2:
         return None
     best, worst = ranked.iloc[0], ranked.iloc[-1]
-    if _missing(float(best["estimate"]), float(worst["estimate"])) or best["estimate"] <= 0:
+    b, w = float(best["estimate"]), float(worst["estimate"])
+    if _missing(b, w) or b <= 0 or w >= 0.5 * b:
         return None
-    if worst["estimate"] >= 0.5 * best["estimate"]:
+    if float(worst["high"]) >= float(best["low"]):
         return None
-    name, top = type_label(str(worst.iloc[0])), type_label(str(best.iloc[0]))
+    sides = [ranked[ranked["estimate"] == v] for v in (b, w)]
+    for side in sides:
+        if side["items"].min() < CONTENT_MIN_ITEMS:
+            return None
+        if "audience" in side and side["audience"].min() < CONTENT_MIN_AUDIENCE:
+            return None
+    tops, bottoms = (side["content_type"].astype(str).tolist() for side in sides)
+    window = str(ranking["window"].iloc[0]) if "window" in ranking else ""
+    bottom = _types(bottoms)
+    verb = "engaged" if window else "engage"
     return Lesson(
         "Content",
-        f"{name[:1].upper() + name[1:]} content engages least: {worst['estimate']:.1%} per item "
-        f"against {best['estimate']:.1%} for {top}.",
-        f"Rethink {name} content: shorter formats, a question to answer, or fewer of them.",
-        f"Estimated engagement rate, {int(worst['items'])} vs {int(best['items'])} items.",
+        _over(
+            window,
+            f"{bottom} {verb} least: an estimated {w:.1%} engagement rate against {b:.1%} "
+            f"for {_types(tops)}.",
+        ),
+        f"Rethink {' and '.join(type_label(t) for t in bottoms)} content: shorter formats, "
+        "a question to answer, or fewer of them.",
+        f"Intervals do not overlap ({float(worst['low']):.1%}–{float(worst['high']):.1%} vs "
+        f"{float(best['low']):.1%}–{float(best['high']):.1%}); "
+        f"{int(sides[1]['items'].sum()):,} vs {int(sides[0]['items'].sum()):,} items.",
     )
 
 
