@@ -8,6 +8,8 @@ report so they are drawn to SVG locally (vl-convert) instead of by JavaScript fr
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -940,4 +942,244 @@ def themes_chart(df: pd.DataFrame) -> alt.Chart:
         "What members write about",
         "Themes found in the comments; red = mostly complaints, green = mostly praise",
         "Bar chart of comment themes, largest first. " + _list(parts, "No themes."),
+    )
+
+
+# --- trends in the stakeholder report ---------------------------------------------------------
+
+TREND_HIGHLIGHT = "#e6effa"
+PANEL_WIDTH = 255
+PANEL_HEIGHT = 105
+_UNIT_TITLES = {"members": "Members", "%": "Percent", "hours": "Hours", "points": "Points"}
+
+
+def _unit_text(value: float, unit: str) -> str:
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "hours":
+        return f"{value:.1f} h"
+    if unit == "points":
+        return f"{value:+.0f}"
+    return f"{value:,.0f}"
+
+
+def _runs(values: pd.Series) -> list[int]:
+    """An id per run of consecutive known values, so lines break at every gap."""
+    run, out, previous = 0, [], False
+    for known in values.notna():
+        if known and not previous:
+            run += 1
+        out.append(run if known else 0)
+        previous = known
+    return out
+
+
+def _month_axis(months: list[pd.Timestamp]) -> tuple[list[str], dict[str, str]]:
+    """Domain keys (``2026-10``) and tick labels: the month, with the year under the
+    first month and under each January."""
+    keys = [f"{m:%Y-%m}" for m in months]
+    labels = {
+        k: (f"{m:%b}|{m:%Y}" if i == 0 or m.month == 1 else f"{m:%b}")
+        for i, (k, m) in enumerate(zip(keys, months, strict=True))
+    }
+    return keys, labels
+
+
+def _trend_panel(rows: pd.DataFrame, keys: list[str], labels: dict[str, str], title: str,
+                 subtitle: str) -> alt.LayerChart:  # fmt: skip
+    unit = str(rows["unit"].iloc[0])
+    data = pd.DataFrame(
+        {
+            "month": keys,
+            "value": rows["value"].astype("float64").to_numpy(),
+            "in_period": rows["in_period"].astype(bool).to_numpy(),
+        }
+    )
+    data["run"] = _runs(data["value"])
+    data["shown"] = [_unit_text(v, unit) if pd.notna(v) else "no data" for v in data["value"]]
+    expr = " : ".join(f"datum.value == '{k}' ? split('{labels[k]}', '|')" for k in keys)
+    x = alt.X(
+        "month:O",
+        title=None,
+        scale=alt.Scale(domain=keys, paddingInner=0.05),
+        axis=alt.Axis(labelAngle=0, labelExpr=f"{expr} : datum.label", labelFontSize=9,
+                      labelPadding=3, ticks=False),
+    )  # fmt: skip
+    top = float(data["value"].max()) if data["value"].notna().any() else 1.0
+    y = alt.Y(
+        "value:Q",
+        title=_UNIT_TITLES.get(unit, unit.capitalize()),
+        scale=alt.Scale(domainMin=0, domainMax=max(top * 1.15, 1e-9), nice=False),
+        axis=alt.Axis(tickCount=4, format=".1~f" if unit == "hours" else ",.0f", **GRID),
+    )
+    base = alt.Chart(data, width=PANEL_WIDTH, height=PANEL_HEIGHT)
+    band = base.transform_filter("datum.in_period").mark_rect(color=TREND_HIGHLIGHT).encode(x=x)
+    known = base.transform_filter("isValid(datum.value)")
+    line = known.mark_line(color=ACCENT, strokeWidth=2).encode(x=x, y=y, detail="run:N")
+    dots = known.mark_circle(size=34, opacity=1).encode(
+        x=x,
+        y=y,
+        color=alt.Color(
+            "in_period:N", scale=alt.Scale(domain=[False, True], range=[ACCENT, "#1a365d"]),
+            legend=None,
+        ),
+        size=alt.Size("in_period:N", scale=alt.Scale(domain=[False, True], range=[28, 70]),
+                      legend=None),
+    )  # fmt: skip
+    return alt.layer(band, line, dots).properties(title=alt.Title(title, subtitle=subtitle))
+
+
+def monthly_trends_chart(
+    trends: pd.DataFrame, notes: dict[str, str] | None = None, columns: int = 2
+) -> alt.Chart:
+    """Small multiples of monthly values, one panel per metric, the report period shaded.
+
+    ``trends``: rows ``label`` (the panel's title, panels in order of appearance),
+    ``unit`` (catalog unit), ``month`` (timestamp of the month's start, the same months
+    for every metric), ``value`` (NaN: no data, drawn as a gap) and ``in_period``.
+    ``notes``: a subtitle per label (e.g. the latest value).
+    """
+    require(
+        trends,
+        {"label": ANY, "unit": ANY, "month": TIMESTAMP, "value": NUMBER, "in_period": ANY},
+        name="monthly trends",
+    )
+    notes = notes or {}
+    labels_in_order = list(dict.fromkeys(trends["label"]))
+    months = list(dict.fromkeys(trends["month"]))
+    local = [m.tz_localize(None) if m.tzinfo else m for m in months]
+    keys, tick_labels = _month_axis(local)
+    panels, said = [], []
+    for label in labels_in_order:
+        rows = trends[trends["label"] == label]
+        unit = str(rows["unit"].iloc[0])
+        panels.append(_trend_panel(rows, keys, tick_labels, label, notes.get(label, "")))
+        values = [
+            f"{m:%b %Y} {_unit_text(v, unit) if pd.notna(v) else 'no data'}"
+            for m, v in zip(local, rows["value"], strict=True)
+        ]
+        said.append(f"{label}: " + ", ".join(values))
+    highlighted = [m for m, p in zip(local, trends.drop_duplicates("month")["in_period"],
+                                     strict=True) if p]  # fmt: skip
+    span = f"{local[0]:%b %Y} – {local[-1]:%b %Y}" if local else "no months"
+    shaded = (
+        f"shaded: {highlighted[0]:%b %Y}"
+        + (f" – {highlighted[-1]:%b %Y}" if len(highlighted) > 1 else "")
+        if highlighted
+        else "the period is shorter than a month"
+    )
+    description = (
+        f"Small line charts of {len(panels)} headline metrics per month, {span} "
+        f"({shaded}); gaps are months without data. " + "; ".join(said) + "."
+    )
+    chart = alt.concat(*panels, columns=columns, spacing=26).properties(
+        title=alt.Title("Headline metrics, month by month", subtitle=f"{span} · {shaded}"),
+        description=description,
+    )
+    return (
+        _style(chart)
+        .configure_concat(spacing=26)
+        .configure_title(anchor="start", fontSize=15, subtitleColor=MUTED, subtitleFontSize=11)
+    )
+
+
+@dataclass(frozen=True)
+class ObjectivePanel:
+    """One objective for :func:`objective_paths_chart`: its measured ``points`` (``day``
+    as a date, ``value``) and the expected path — ``baseline`` on ``start`` to ``target``
+    on ``due`` (``maintain``: the target, with a ±5 % band)."""
+
+    title: str
+    subtitle: str
+    unit: str
+    points: pd.DataFrame
+    start: dt.date
+    due: dt.date
+    baseline: float
+    target: float
+    as_of: dt.date
+    maintain: bool = False
+
+
+def _objective_panel(p: ObjectivePanel) -> alt.LayerChart:
+    require(p.points, {"day": ANY, "value": NUMBER}, name="objective points")
+    points = pd.DataFrame(
+        {"day": [f"{d:%Y-%m-%d}" for d in p.points["day"]], "value": p.points["value"]}
+    )
+    x = alt.X(
+        "day:T",
+        title=None,
+        scale=alt.Scale(type="utc", domain=[f"{p.start:%Y-%m-%d}", f"{p.due:%Y-%m-%d}"]),
+        axis=alt.Axis(
+            tickCount=5,
+            labelFontSize=9,
+            labelFlush=True,
+            labelExpr="[utcFormat(datum.value, '%b'), datum.index == 0 || "
+            "utcFormat(datum.value, '%m') == '01' ? utcFormat(datum.value, '%Y') : '']",
+        ),
+    )
+    y_title = _UNIT_TITLES.get(p.unit, p.unit.capitalize() or "Value")
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False, nice=True),
+              axis=alt.Axis(tickCount=4, **GRID))  # fmt: skip
+    layers: list[Any] = []
+    if p.maintain:
+        band = 0.05 * abs(p.target) or 0.05
+        frame = pd.DataFrame(
+            {"day": [f"{p.start:%Y-%m-%d}"], "end": [f"{p.due:%Y-%m-%d}"],
+             "low": [p.target - band], "high": [p.target + band]}
+        )  # fmt: skip
+        layers.append(
+            alt.Chart(frame).mark_rect(color=TREND_HIGHLIGHT)
+            .encode(x=x, x2="end:T", y=alt.Y("low:Q", title=y_title), y2="high:Q")
+        )  # fmt: skip
+        expected = [(p.start, p.target), (p.due, p.target)]
+    else:
+        expected = [(p.start, p.baseline), (p.due, p.target)]
+    path = pd.DataFrame(
+        {"day": [f"{d:%Y-%m-%d}" for d, _ in expected], "value": [v for _, v in expected]}
+    )
+    layers.append(
+        alt.Chart(path).mark_line(color=LIGHT, strokeDash=[5, 4], strokeWidth=2).encode(x=x, y=y)
+    )
+    today = pd.DataFrame({"day": [f"{p.as_of:%Y-%m-%d}"]})
+    layers.append(alt.Chart(today).mark_rule(color="#cbd5e0").encode(x=x))
+    if len(points):
+        base = alt.Chart(points)
+        layers.append(base.mark_line(color=ACCENT, strokeWidth=2).encode(x=x, y=y))
+        layers.append(base.mark_circle(color=ACCENT, size=22, opacity=1).encode(x=x, y=y))
+    return alt.layer(*layers).properties(
+        width=PANEL_WIDTH, height=PANEL_HEIGHT + 15, title=alt.Title(p.title, subtitle=p.subtitle)
+    )
+
+
+def objective_paths_chart(panels: list[ObjectivePanel], columns: int = 2) -> alt.Chart:
+    """Objectives side by side, each its weekly values (blue) against the expected path
+    (grey dashes, baseline at the start to target on the due date); a light rule marks
+    the day they are judged."""
+    parts = []
+    for p in panels:
+        values = ", ".join(
+            f"{d:%-d %b %Y} {_unit_text(v, p.unit)}"
+            for d, v in zip(p.points["day"], p.points["value"], strict=True)
+        )
+        goal = (
+            f"stay at {_unit_text(p.target, p.unit)} (±5%)"
+            if p.maintain
+            else f"go from {_unit_text(p.baseline, p.unit)} on {p.start:%-d %b %Y} to "
+            f"{_unit_text(p.target, p.unit)} by {p.due:%-d %b %Y}"
+        )
+        parts.append(
+            f"{p.title} ({p.subtitle}), expected to {goal}: " + (values or "no measured value yet")
+        )
+    description = (
+        "Line charts of objectives' values every week against their expected path. "
+        + _list(parts, "No objectives.")
+    )
+    chart = alt.concat(*[_objective_panel(p) for p in panels], columns=columns).properties(
+        description=description
+    )
+    return (
+        _style(chart)
+        .configure_concat(spacing=26)
+        .configure_title(anchor="start", fontSize=13, subtitleColor=MUTED, subtitleFontSize=10.5)
     )

@@ -163,13 +163,19 @@ REPORT_STYLE = """<style>
   font-style: italic; break-inside: avoid; }
 .cb-quote .cb-source { font-style: normal; font-size: 12px; color: #718096; display: block; }
 .cb-table.cb-wide { width: 100%; font-size: 13px; margin: 6px 0; }
-.cb-table.cb-wide th, .cb-table.cb-wide td { padding: 4px 8px; line-height: 1.35; }
-.cb-table.cb-wide .num { white-space: nowrap; }
-.cb-table td.cb-text { overflow-wrap: break-word; }
+.cb-table.cb-fixed { table-layout: fixed; }
+.cb-table.cb-wide th, .cb-table.cb-wide td { padding: 4px 8px; line-height: 1.35;
+  vertical-align: top; }
+.cb-table.cb-wide th { vertical-align: bottom; white-space: normal; }
+.cb-table.cb-wide td.num { white-space: nowrap; }
+.cb-table td.cb-text, .cb-table th { overflow-wrap: break-word; }
+.cb-table.cb-fixed td.cb-text { overflow-wrap: anywhere; }
+.cb-small { break-inside: avoid; }
 @media print {
-  .cb-page { break-before: page; }
-  .cb-table.cb-wide { break-inside: auto; }
+  .cb-section-title { margin-top: 22px; }
+  .cb-table.cb-wide:not(.cb-small) { break-inside: auto; }
   .cb-table.cb-wide tr { break-inside: avoid; }
+  .cb-table thead { display: table-header-group; }
 }
 </style>"""
 
@@ -189,7 +195,10 @@ class Kpi:
 
 
 def section_title(title: str, intro: str = "", *, new_page: bool = True) -> HTML:
-    """A section heading (a new page in print when ``new_page``) with a short intro."""
+    """A section heading with a short intro. ``new_page``: the heading opens a section
+    of the report (more space above it). Print never forces a page break — a section
+    that ends a few lines into a page would leave it near-blank; the heading and intro
+    are kept with what follows instead."""
     page = " cb-page" if new_page else ""
     body = f"<p class='cb-intro'>{escape(intro)}</p>" if intro else ""
     return HTML(f"{REPORT_STYLE}<h2 class='cb-section-title{page}'>{escape(title)}</h2>{body}")
@@ -222,12 +231,24 @@ def badge(status: str, label: str) -> str:
     return f"<span class='cb-badge {escape(status)}'>{escape(label)}</span>"
 
 
+#: Tables with at most this many rows are kept on one page in print.
+SMALL_TABLE_ROWS = 14
+
+
 def rich_table(
-    header: Iterable[str], rows: Iterable[Iterable[object]], numeric: Iterable[int] = ()
+    header: Iterable[str],
+    rows: Iterable[Iterable[object]],
+    numeric: Iterable[int] = (),
+    widths: Iterable[float] = (),
 ) -> HTML:
     """A table whose cells are escaped text, or :class:`Markup` for trusted snippets
-    (such as :func:`badge`). ``numeric``: indexes of right-aligned columns."""
+    (such as :func:`badge`). ``numeric``: indexes of right-aligned columns. ``widths``:
+    each column's share of the width (any unit, e.g. percents); without them the
+    browser sizes the columns. Long text wraps, so the table always fits the page; a
+    table of up to ``SMALL_TABLE_ROWS`` rows is not split across pages in print."""
     right = set(numeric)
+    rows = [list(row) for row in rows]
+    shares = [float(w) for w in widths]
 
     def cell(i: int, value: object, tag: str) -> str:
         text = value.html if isinstance(value, Markup) else escape(str(value))
@@ -238,8 +259,20 @@ def rich_table(
     body = "".join(
         "<tr>" + "".join(cell(i, v, "td") for i, v in enumerate(row)) + "</tr>" for row in rows
     )
+    classes = "cb-table cb-wide"
+    cols = ""
+    if shares:
+        total = sum(shares)
+        classes += " cb-fixed"
+        cols = (
+            "<colgroup>"
+            + "".join(f"<col style='width: {100 * w / total:.1f}%'>" for w in shares)
+            + "</colgroup>"
+        )
+    if len(rows) <= SMALL_TABLE_ROWS:
+        classes += " cb-small"
     return HTML(
-        f"{STYLE}{REPORT_STYLE}<table class='cb-table cb-wide'><thead><tr>{head}</tr></thead>"
+        f"{STYLE}{REPORT_STYLE}<table class='{classes}'>{cols}<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
 

@@ -44,6 +44,7 @@ from commbook.reports.sections.feedback import feedback_section, latest_nps, nps
 from commbook.reports.sections.findings import collect_lessons, lessons_section
 from commbook.reports.sections.objectives import ObjectiveRow, objective_rows, objectives_table
 from commbook.reports.sections.summary import summary_section
+from commbook.reports.sections.trends import trends_section
 from commbook.reports.sections.workflow import (
     moderation_and_answers,
     weekend_medians,
@@ -58,13 +59,14 @@ __all__ = [
     "feedback_section", "format_change", "format_value", "latest_nps", "lessons_section",
     "metrics_in", "moderation_and_answers", "nps_waves", "objective_rows", "objectives_table",
     "period_name", "plural", "scope", "segment_activity", "show", "summary_section", "tone",
-    "weekend_medians", "workflow_section",
+    "trends_section", "weekend_medians", "workflow_section",
 ]  # fmt: skip
 
 #: Sections in report order; ``detail="summary"`` shows only the first.
 SECTIONS = (
     "summary",
     "engagement",
+    "trends",
     "content",
     "audience",
     "feedback",
@@ -87,7 +89,9 @@ def build_report(
     objective_values = data.objective_values
     policy = policy or load_sla()
     compared = comparison(data)
-    as_of = min(data.period.last_day, today or data.period.last_day)
+    as_of = data.as_of or data.period.last_day
+    if today is not None:
+        as_of = min(as_of, today)
     values = list(objective_values) or [None] * len(data.objectives)
     objectives = objective_rows(data.objectives, values, as_of)
     engagement = engagement_section(data, compared)
@@ -102,6 +106,7 @@ def build_report(
     sections = [
         summary,
         engagement,
+        trends_section(data, today),
         content,
         audience,
         feedback,
