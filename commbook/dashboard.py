@@ -37,8 +37,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from commbook import formatting, metrics
 from commbook import frames as loaders
-from commbook import metrics
 from commbook.csvsafe import safe_frame
 from commbook.errors import ValidationError
 from commbook.metrics._time import zone
@@ -433,27 +433,23 @@ class Kpi:
 
     @property
     def delta_text(self) -> str:
-        """E.g. "▲ 12.5%" — or "new" (nothing before), "no change", "—" (unknown)."""
+        """E.g. "▲ 12.5%" — or "new" (nothing before), "no change", "▬ ±0.0%" (a change
+        that rounds to zero: no arrow, no sign), "—" (unknown)."""
         if math.isnan(self.change):
             return "—"
         if self.change == 0:
             return "▬ no change"
         if math.isnan(self.change_pct):
             return f"{self.arrow} new"
+        if formatting.rounds_to_zero(self.change_pct, 1):
+            return "▬ ±0.0%"
         return f"{self.arrow} {abs(self.change_pct):.1f}%"
 
 
 def format_value(value: float, unit: str) -> str:
-    """A KPI value for a tile: ``1,234``, ``12.5%``, ``3.4 h`` (``—`` when unknown)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "hours":
-        return f"{value:.1f} h"
-    if unit == "points":
-        return f"{value:+.0f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A KPI value for a tile, as the report writes it (``commbook.formatting``):
+    ``1,234``, ``7.4``, ``12.5%``, ``3.4 h``, ``2.1 days``, ``—`` when unknown."""
+    return formatting.value_text(value, unit)
 
 
 def _now(data: PeriodFrames, as_of: dt.datetime | pd.Timestamp | None) -> pd.Timestamp | None:

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commbook import formatting
 from commbook.reports.blocks import Kpi
-from commbook.reports.lessons import hours
 
 
 @dataclass
@@ -45,37 +45,34 @@ def _nan(value: Any) -> bool:
 
 
 def format_value(value: Any, unit: str) -> str:
-    """A catalog value in words: counts with separators, ``%`` with one decimal, hours,
-    NPS points with a sign; ``—`` when unknown."""
-    if _nan(value):
-        return "—"
-    value = float(value)
-    if unit == "%":
-        return f"{value:.1f}%"
-    if unit == "hours":
-        return hours(value)
-    if unit == "points":
-        return f"{value:+.0f}"
-    return f"{value:,.0f}"
+    """A catalog value in words (``commbook.formatting.value_text``): counts with
+    separators, ``%`` with one decimal, hours (days from 48 h), NPS points with a sign;
+    ``—`` when unknown; never a signed zero."""
+    return formatting.value_text(value, unit)
 
 
-def format_change(row: pd.Series | dict, previous_name: str) -> str:
+def format_change(
+    row: pd.Series | dict, previous_name: str, current_name: str | None = None
+) -> str:
     """``"+12% vs September 2026"`` for counts, ``"+2.5 pts vs …"`` for rates, ``"-0.8 h"``
-    for hours; ``"no data for …"`` when the previous value is unknown."""
-    unit, change, pct = row["unit"], row["change"], row["change_pct"]
-    if _nan(row["previous"]) or _nan(row["current"]):
+    for hours (``commbook.formatting.change_text``: ``"±0.0 pts vs …"`` when the change
+    rounds to zero, ``"no change vs …"`` when there is none). ``"no data for …"`` names
+    the period whose value is unknown: the current one (``current_name``, else the
+    row's ``current_start`` – ``current_end`` in words, else "this period") before the
+    previous one."""
+    if _nan(row["current"]):
+        return f"no data for {current_name or _window_name(row) or 'this period'}"
+    if _nan(row["previous"]):
         return f"no data for {previous_name}"
-    if unit == "%":
-        text = f"{change:+.1f} pts"
-    elif unit == "hours":
-        text = f"{change:+.1f} h"
-    elif unit == "points":
-        text = f"{change:+.0f} pts"
-    elif not _nan(pct):
-        text = f"{pct:+.0f}%"
-    else:
-        text = f"{change:+,.0f}"
+    text = formatting.change_text(row["change"], row["change_pct"], row["unit"])
     return f"{text} vs {previous_name}"
+
+
+def _window_name(row: pd.Series | dict) -> str:
+    start, end = row.get("current_start"), row.get("current_end")
+    if not isinstance(start, pd.Timestamp) or not isinstance(end, pd.Timestamp) or start.tz is None:
+        return ""
+    return period_name(start, end, start.tz)
 
 
 def period_name(start: pd.Timestamp, end: pd.Timestamp, tz: dt.tzinfo) -> str:
@@ -90,12 +87,15 @@ def period_name(start: pd.Timestamp, end: pd.Timestamp, tz: dt.tzinfo) -> str:
 
 
 def _kpi(comparison: pd.DataFrame, key: str, previous_name: str, label: str = "") -> Kpi:
+    """A headline tile; a change that prints as ``±0`` is neither better nor worse."""
     row = comparison.set_index("metric").loc[key]
+    change = format_change(row, previous_name)
+    flat = formatting.is_flat(change.removesuffix(f" vs {previous_name}"))
     return Kpi(
         label or str(row["label"]),
         format_value(row["current"], row["unit"]),
-        format_change(row, previous_name),
-        row["verdict"] if row["verdict"] in ("better", "worse") else "",
+        change,
+        row["verdict"] if row["verdict"] in ("better", "worse") and not flat else "",
     )
 
 
