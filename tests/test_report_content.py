@@ -171,3 +171,39 @@ def test_one_content_type_is_shown_but_not_compared() -> None:
     assert s.facts["ranking"]["rank"].tolist() == [1]
     assert {r.kind for r in s.facts["recommendations"]} == {"insufficient"}
     assert metrics.engagement_by_type(one)["items"].tolist() == [8]
+
+
+def _content_lessons(s: object) -> list:
+    """The content lessons as ``sections.findings`` runs them."""
+    from dataclasses import replace
+
+    from commbook.reports import lessons
+    from commbook.reports.sections._common import _type_name
+
+    named = [
+        replace(r, best=_type_name(r.best), baseline=_type_name(r.baseline))
+        for r in s.facts["recommendations"]
+        if r.best and r.baseline
+    ]
+    found = lessons.content_rules(named)
+    ranking = s.facts["ranking"]
+    if len(ranking):
+        weakest = lessons.weakest_content_rule(
+            ranking.assign(content_type=ranking["content_type"].map(_type_name))
+        )
+        found += [weakest] if weakest else []
+    return found
+
+
+def test_content_lessons_name_their_window_and_skip_a_period_without_content() -> None:
+    until_october = {month: types for month, types in YEAR.items() if month <= "2026-10"}
+    october = content_section(_data("2026-10", _content(until_october)))
+    found = _content_lessons(october)
+    assert [x.finding for x in found] == [
+        "Over 1 May – 31 Oct 2026, videos got 2.8× the engagement rate of articles.",
+        "Over 1 May – 31 Oct 2026, articles engaged least: an estimated 2.9% engagement rate "
+        "against 8.3% for videos.",
+    ]
+    november = content_section(_data("2026-11", _content(until_october)))
+    assert any(r.kind == "difference" for r in november.facts["recommendations"])
+    assert _content_lessons(november) == []  # the window differs, but November had nothing
