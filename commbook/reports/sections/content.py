@@ -77,9 +77,11 @@ def _ranking(s: Section, data: ReportData, period: pd.DataFrame) -> None:
     s.add(
         blocks.subtitle(
             "What worked, what did not",
-            f"{where} Estimates are pulled toward the average when a type has few or very "
-            f"spread-out items; types with fewer than {metrics.effectiveness.MIN_ITEMS} items "
-            f"are not ranked; equal estimates share a rank.",
+            f"{where} The estimated rate is a typical item's rate (each item counts once, "
+            "unlike an overall rate, where items that reach more people weigh more), "
+            "pulled toward the average when a type has few or very spread-out items. Types "
+            f"with fewer than {metrics.effectiveness.MIN_ITEMS} items are not ranked; equal "
+            "estimates share a rank.",
         )
     )
     window = data.content[metrics_in(data.content["published_at"], lo, hi)]
