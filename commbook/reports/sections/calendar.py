@@ -32,8 +32,8 @@ def expand_upcoming(upcoming: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) 
     ``commbook.calendar.recurrence.occurrences`` in the item's own ``timezone`` (default
     UTC) — the expansion the planning app's calendar shows. A row without a rule stays as
     it is if it falls in the window. The result adds ``repeats``: the rule in words
-    (``"Every week on Mon"``), empty for a one-off item. Frames without ``rrule`` or
-    ``timezone`` columns are read as one-off items.
+    (``"Every week on Mon"``, skipped dates not counted), empty for a one-off item.
+    Frames without ``rrule`` or ``timezone`` columns are read as one-off items.
     """
     lo_dt, hi_dt = lo.to_pydatetime(), hi.to_pydatetime()
     rows: list[dict] = []
@@ -47,7 +47,7 @@ def expand_upcoming(upcoming: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) 
                 rows.append({**row, "repeats": ""})
             continue
         zone = text(row.get("timezone"), "UTC")
-        repeats = recurrence.describe(stored)
+        repeats = recurrence.describe(recurrence.split_stored(stored)[0])
         for moment in recurrence.occurrences(start.to_pydatetime(), zone, stored, lo_dt, hi_dt):
             rows.append({**row, "scheduled_at": pd.Timestamp(moment), "repeats": repeats})
     columns = [*upcoming.columns, "repeats"]
