@@ -13,7 +13,8 @@ def test_importing_feedback_does_not_load_sklearn() -> None:
         "heavy = [m for m in ('sklearn', 'scipy') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
         "import pandas as pd\n"
-        "model = themes(pd.Series(['slow search results', 'search is slow', 'love events']), 2)\n"
+        "texts = ['slow search', 'search is slow', 'love events', 'events rock']\n"
+        "model = themes(pd.Series(texts), 2)\n"
         "assert 'sklearn' in sys.modules and len(model.themes) == 2\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

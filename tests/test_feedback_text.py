@@ -197,3 +197,93 @@ def test_text_analyses_validate_their_input() -> None:
         detractor_topics(pd.DataFrame({"comment": ["x"]}))
     with pytest.raises(ValidationError, match="no comments"):
         improvement_areas(pd.DataFrame({"comment": [None, "  "]}))
+
+
+# --- themes a person would write -----------------------------------------------------------
+
+NOT_ANSWERED = [
+    "Support did not answer my email",
+    "Support did not answer for a week",
+    "The support team did not answer at all",
+    "Support did not answer, again",
+    "Support never answered my question",
+]
+BUILD_NIGHTS = [
+    "The build nights are fun",
+    "Build nights are the best part",
+    "Love the monthly build nights",
+]
+EMPTY = ["n/a", "-", "Did not answer", "Nothing.", "All good, keep it up!", "No complaints"]
+
+
+def test_placeholders_and_nothing_answers_are_counted_not_themed() -> None:
+    model = themes(pd.Series(NOT_ANSWERED + BUILD_NIGHTS + EMPTY), n_themes=4)
+    assert [t.size for t in model.themes] == [5, 3]
+    placed = model.assignments
+    assert placed["theme"].iloc[-6:].isna().all()
+    assert (
+        placed["answer"].iloc[-6:].tolist() == ["placeholder"] * 3 + ["nothing"] + ["all_good"] * 2
+    )
+    assert (model.content, model.unthemed, model.nothing_to_improve, model.placeholders) == (
+        8,
+        0,
+        3,
+        3,
+    )
+    assert model.themes[0].share == pytest.approx(5 / 8)  # of the texts with content
+    assert model.coverage == 1.0
+    assert model.coverage_note() == (
+        "Every one of the 8 comments with content fits a theme. 3 said there is nothing "
+        'to improve or add. 3 placeholder answers ("-", "n/a") were left out.'
+    )
+
+
+def test_labels_keep_negations_and_are_phrases_members_wrote() -> None:
+    model = themes(pd.Series(NOT_ANSWERED + BUILD_NIGHTS), n_themes=2)
+    support, nights = model.themes
+    assert support.label == "support did not answer"  # never "support / answer"
+    assert any("not answer" in term for term in support.terms)
+    assert "answer" not in support.terms  # the negated word is never a term alone
+    assert nights.label == "build nights" and nights.topic == "build nights"
+    for theme in model.themes:
+        assert "/" not in theme.label
+        texts = [t.casefold() for t in NOT_ANSWERED + BUILD_NIGHTS]
+        assert any(theme.label in t for t in texts), theme.label
+
+
+def test_near_duplicate_themes_merge_and_lone_texts_fit_no_theme() -> None:
+    slow_search = [
+        "Search is slow",
+        "search is so slow",
+        "slow search again",
+        "the search is slow and useless",
+        "search results are slow",
+    ]
+    docs = ["Docs are great", "great docs", "the docs are great"]
+    model = themes(pd.Series([*slow_search, *docs, "Parking at the venue was hard to find"]), 4)
+    # four themes asked, two subjects: the search themes merge into one
+    assert [t.label for t in model.themes] == ["search is slow", "docs are great"]
+    assert [t.size for t in model.themes] == [5, 3]
+    assert pd.isna(model.assignments["theme"].iloc[-1])  # the lone text fits no theme
+    assert model.unthemed == 1
+    assert model.coverage_note().startswith("11% of 9 comments with content fit no theme.")
+
+
+def test_quotes_are_central_and_in_the_tone_of_the_theme() -> None:
+    texts = pd.Series(
+        [
+            "The build nights are great fun and I meet people",
+            "Build nights are great fun",
+            "I love the build nights, great fun every month",
+            "Build nights are great, so much fun",
+            "Build nights are awful and noisy",  # a complaint in a theme of praise
+            "Nights",  # the shortest text, not a typical one
+        ]
+    )
+    model = themes(texts, n_themes=1)
+    (theme,) = model.themes
+    assert theme.tone == "positive"
+    assert "Build nights are awful and noisy" not in theme.quotes
+    assert "Nights" not in theme.quotes
+    weights = model.assignments["weight"]
+    assert theme.quotes[0] == texts[weights.iloc[:4].idxmax()]  # the most central praise

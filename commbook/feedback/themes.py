@@ -1,13 +1,21 @@
-"""Themes in free text: TF-IDF + NMF topics, with labels, sizes, sentiment and quotes.
+"""Themes in free text a person would write: TF-IDF + NMF topics, merged when they repeat,
+labelled with members' own phrases, quoted with typical texts, with what they leave out.
 
 How it works (details and how to read the output in ``docs/feedback.md``):
 
-1. Each text becomes a TF-IDF vector of its words and word pairs (English stop words and
-   survey filler words removed, sublinear term frequency, L2-normalised).
-2. Non-negative matrix factorisation splits that matrix into ``n_themes`` themes: each
-   theme is a weighted set of terms, each text a weighted mix of themes.
-3. A text belongs to the theme with its largest weight (texts with no known word belong to
-   none). Themes are numbered by size, largest first; a theme's label is its top terms.
+1. Answers without content are set aside (:mod:`commbook.feedback.answers`):
+   placeholders ("-", "n/a", "Did not answer") and "nothing to improve" answers
+   ("Nothing.", "All good, keep it up!") are counted, not themed.
+2. Each remaining text becomes a TF-IDF vector of its words and word pairs in each clause
+   (stop words and survey filler removed, but negations kept on the word they negate:
+   "did not answer" → ``not answer``), sublinear term frequency, L2-normalised.
+3. Non-negative matrix factorisation proposes ``n_themes`` themes; each theme's centre is
+   the mean vector of its texts. Themes whose centres are near-duplicates (cosine ≥
+   :data:`MERGE_SIMILARITY`) merge, themes of fewer than :data:`MIN_THEME_SIZE` texts
+   dissolve, and every text moves to its nearest centre — or to no theme when it is not
+   close to any (cosine < :data:`MIN_FIT`). Themes are numbered by size, largest first.
+4. A theme's label is a phrase its members wrote (see ``_phrases``); its quotes are the
+   texts closest to its centre in its tone (:func:`typical_quotes`).
 
 Everything is deterministic: NMF starts from an SVD-based initialisation and ``seed``.
 """
@@ -16,9 +24,11 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +36,15 @@ import pandas as pd
 
 from commbook.errors import ValidationError
 from commbook.feedback._input import require_columns, scores_in_range
-from commbook.feedback.vader import NEGATIVE_MAX, sentiment
+from commbook.feedback.answers import (
+    ALL_GOOD,
+    CONTENT,
+    NOTHING,
+    PLACEHOLDER,
+    answer_kinds,
+    normalise,
+)
+from commbook.feedback.vader import NEGATIVE_MAX, POSITIVE_MIN, sentiment
 
 if TYPE_CHECKING:  # scikit-learn (and SciPy) load on first use: importing this module is cheap
     from sklearn.decomposition import NMF
@@ -35,36 +53,80 @@ if TYPE_CHECKING:  # scikit-learn (and SciPy) load on first use: importing this 
 # fmt: off
 FILLER_WORDS = frozenset({
     "really", "just", "also", "get", "got", "bit", "lot", "lots", "thing", "things", "would",
-    "could", "maybe", "pretty", "quite", "thanks", "thank", "ok", "okay", "etc",
-    # what is left of contractions once the apostrophe splits them
-    "im", "ive", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant", "don", "didn", "doesn",
-    "isn", "wasn", "ve", "ll", "re",
+    "could", "maybe", "pretty", "quite", "thanks", "thank", "ok", "okay", "etc", "overall",
+    "honestly", "lately", "sometimes", "stuff", "guys", "like", "feel", "feels", "think",
+    "did", "does", "doing",
+    # what is left of contractions once the apostrophe is dropped
+    "im", "ive", "id", "dont", "didnt", "doesnt", "isnt", "wasnt", "cant", "wont", "arent",
+    "werent", "havent", "hasnt", "hadnt", "wouldnt", "couldnt", "shouldnt", "youre",
+    "youve", "theyre", "thats", "theres", "whats", "lets", "don", "didn", "doesn", "isn",
+    "wasn", "ve", "ll", "re",
 })
 # fmt: on
+NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "nowhere", "without", "nor"})
+"""Kept on the word they negate in terms and allowed to start a label."""
+
+# fmt: off
+LINK_WORDS = frozenset({
+    "of", "for", "to", "and", "with", "in", "on", "at", "is", "are", "was", "were", "be",
+    "been", "do", "did", "does", "has", "have", "had", "can", "will", *NEGATIONS,
+})
+# fmt: on
+"""The only stop words a label may have inside ("sit unanswered for days", "support did
+not answer"); any other ends the phrase ("generous the members" is not a label)."""
+
+SUBJECT_WORDS = frozenset({"support", "help", "helpers", "friends", "party", "care", "welcome"})
+"""Words in VADER's lexicon that name a subject members write about: they may be labels."""
+LONGER_LABEL_SHARE = 0.2
+"""A longer phrase around the best label replaces it when at least this share of the
+best label's texts contain it ("build" → "build nights", "app" → "mobile app")."""
+
+MERGE_SIMILARITY = 0.5
+"""Themes whose centres have a cosine similarity of at least this are one theme."""
+MIN_FIT = 0.1
+"""A text whose cosine similarity to every theme centre is below this fits no theme."""
+MIN_THEME_SIZE = 2
+"""A theme needs at least this many texts (smaller ones dissolve into the others)."""
+SETTLE_ROUNDS = 2
+"""Rounds of "move every text to its nearest centre, recompute the centres" after NMF."""
+MAX_PHRASE_WORDS = 4
+PHRASE_SAMPLE = 4000
+QUOTE_CHARS = 200
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
+_TERM_WORD = re.compile(r"[^\W\d_][^\W\d_]+")
+_PHRASE_WORD = re.compile(r"[^\W\d_][\w'-]*[^\W\d_]|[^\W\d_]")
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\"/|\n–—]+|\s-+\s|\bbut\b")
 
 
 @lru_cache(maxsize=1)
 def _stop_words() -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(ENGLISH_STOP_WORDS | FILLER_WORDS)
+    return sorted((ENGLISH_STOP_WORDS | FILLER_WORDS) - NEGATIONS)
+
+
+@lru_cache(maxsize=1)
+def _stop_words_set() -> frozenset[str]:
+    return frozenset(_stop_words())
 
 
 def __getattr__(name: str) -> Any:
-    if name == "STOP_WORDS":  # scikit-learn's English stop words + FILLER_WORDS, sorted
+    if name == "STOP_WORDS":  # scikit-learn's English stop words + FILLER_WORDS − NEGATIONS
         return _stop_words()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
-QUOTE_CHARS = 200
-
-
 @dataclass(frozen=True)
 class Theme:
-    """One theme. ``share`` is ``size`` over the texts that have words; ``mean_sentiment``
-    is the mean VADER compound score (−1..1) of its texts; ``quotes`` are the texts that
-    weigh most on the theme, deduplicated and shortened to about 200 characters."""
+    """One theme.
+
+    ``label`` is a phrase members wrote ("shipping delays", "search is broken"), ``topic``
+    its subject in one or two words ("shipping", "mobile app") for titles; ``terms`` the
+    theme's heaviest TF-IDF terms. ``share`` is ``size`` over the texts with content
+    (placeholders and "nothing to improve" answers left out); ``mean_sentiment`` the mean
+    VADER compound (−1..1) of its texts; ``quotes`` up to three typical texts — closest to
+    the theme's centre and in its tone — deduplicated and shortened to ~200 characters.
+    """
 
     id: int
     label: str
@@ -73,25 +135,68 @@ class Theme:
     share: float
     mean_sentiment: float
     quotes: tuple[str, ...]
+    topic: str = ""
+
+    @property
+    def tone(self) -> str:
+        """``positive`` / ``negative`` (mean compound beyond ±0.05) or ``mixed``."""
+        return _tone(self.mean_sentiment)
 
 
 @dataclass(frozen=True, eq=False)
 class ThemeModel:
-    """Themes found in a set of texts, and which text belongs to which theme.
+    """Themes found in a set of texts, which text belongs to which, and what was left out.
 
     ``assignments`` has the input's index and the columns ``theme`` (Int64, <NA> for a
-    text with no known word), ``label``, ``weight`` (the text's weight on its theme) and
-    ``sentiment`` (VADER compound).
+    text in no theme), ``label``, ``weight`` (cosine similarity of the text to its
+    theme's centre, 0..1), ``sentiment`` (VADER compound) and ``answer``
+    (``content`` / ``all_good`` / ``nothing`` / ``placeholder``, see
+    :mod:`commbook.feedback.answers`; <NA> for a blank text).
+
+    Counts: ``content`` texts with content, ``unthemed`` of them in no theme,
+    ``nothing_to_improve`` ("all good" and "nothing" answers), ``placeholders``.
     """
 
     themes: tuple[Theme, ...]
     assignments: pd.DataFrame
     vectorizer: TfidfVectorizer
     nmf: NMF
-    component_of_theme: tuple[int, ...]
+    centroids: np.ndarray
+    content: int = 0
+    unthemed: int = 0
+    nothing_to_improve: int = 0
+    placeholders: int = 0
 
     def label(self, theme_id: int) -> str:
         return self.themes[theme_id].label
+
+    @property
+    def coverage(self) -> float:
+        """Share of the texts with content that belong to a theme (NaN with none)."""
+        return (self.content - self.unthemed) / self.content if self.content else np.nan
+
+    def coverage_note(self) -> str:
+        """What the themes leave out, in words: e.g. "16% of 120 comments with content
+        fit no theme. 12 said there is nothing to improve or add. 5 placeholder answers
+        ("-", "n/a") were left out." Parts with a count of 0 are omitted."""
+        parts = []
+        if self.content:
+            parts.append(
+                f"{self.unthemed / self.content:.0%} of {_count(self.content, 'comment')} "
+                "with content fit no theme."
+                if self.unthemed
+                else f"Every one of the {_count(self.content, 'comment')} with content "
+                "fits a theme."
+            )
+        if self.nothing_to_improve:
+            said = "said" if self.nothing_to_improve > 1 else "person said"
+            parts.append(f"{self.nothing_to_improve:,} {said} there is nothing to improve or add.")
+        if self.placeholders:
+            parts.append(
+                f'{_count(self.placeholders, "placeholder answer")} ("-", "n/a") '
+                f"{'were' if self.placeholders > 1 else 'was'} left out."
+            )
+        return " ".join(parts)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per theme: ``theme``, ``label``, ``size``, ``share``,
@@ -113,29 +218,101 @@ class ThemeModel:
         )
 
     def assign(self, texts: Iterable[str | None] | pd.Series) -> pd.DataFrame:
-        """Place new texts in this model's themes (columns ``theme``, ``label``, ``weight``)."""
-        from sklearn.exceptions import ConvergenceWarning
-
+        """Place new texts in this model's themes (columns ``theme``, ``label``,
+        ``weight``, ``answer``): the nearest theme centre, when close enough."""
         series = _as_text(texts)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            weights = self.nmf.transform(self.vectorizer.transform(series.fillna("")))
+        kinds = answer_kinds(series)
+        content = kinds.eq(CONTENT).fillna(False).to_numpy(dtype=bool)
+        matrix = self.vectorizer.transform(series.where(content, None).fillna(""))
         labels = [t.label for t in self.themes]
-        return _assign(series.index, weights, self.component_of_theme, labels)
+        placed = _nearest(series.index, matrix, self.centroids, labels)
+        placed["answer"] = kinds
+        return placed
 
 
-def _assign(
-    index: pd.Index, weights: np.ndarray, order: tuple[int, ...], labels: list[str]
-) -> pd.DataFrame:
-    """Each text's theme: the one it weighs most on (none when all its weights are 0)."""
-    by_theme = weights[:, list(order)]
-    best = by_theme.argmax(axis=1)
-    best_weight = by_theme.max(axis=1)
-    theme = pd.Series(best, index=index, dtype="Int64").mask(best_weight <= 0)
-    label = theme.map(lambda i: labels[i], na_action="ignore").astype("string")
-    return pd.DataFrame(
-        {"theme": theme, "label": label, "weight": np.maximum(best_weight, 0.0)}, index=index
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _tone(compound: float) -> str:
+    if not np.isfinite(compound):
+        return "mixed"
+    return (
+        "positive"
+        if compound >= POSITIVE_MIN
+        else "negative"
+        if compound <= NEGATIVE_MAX
+        else "mixed"
     )
+
+
+def _nearest(
+    index: pd.Index, matrix: Any, centroids: np.ndarray, labels: list[str]
+) -> pd.DataFrame:
+    """Each text's theme: the centre it is most similar to (cosine), when at least
+    :data:`MIN_FIT`; texts without a known word, or too far from every centre, get none."""
+    if len(labels):
+        similarity = np.asarray(matrix @ centroids.T)
+        best = similarity.argmax(axis=1)
+        fit = similarity[np.arange(len(best)), best]
+    else:
+        best, fit = np.zeros(matrix.shape[0], dtype=int), np.zeros(matrix.shape[0])
+    theme = pd.Series(best, index=index, dtype="Int64").mask(fit < MIN_FIT)
+    label = theme.map(lambda i: labels[i], na_action="ignore").astype("string")
+    weight = np.where(theme.notna().to_numpy(), np.clip(fit, 0.0, 1.0), 0.0)
+    return pd.DataFrame({"theme": theme, "label": label, "weight": weight}, index=index)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def _surface_terms(stems: np.ndarray, texts: pd.Series) -> np.ndarray:
+    """Terms as members wrote them: each stem shown as its most common word ("commun" →
+    "community"), counted on at most :data:`PHRASE_SAMPLE` texts."""
+    sample = texts.dropna()
+    if len(sample) > PHRASE_SAMPLE:
+        sample = sample.iloc[np.linspace(0, len(sample) - 1, PHRASE_SAMPLE).astype(int)]
+    seen: dict[str, Counter[str]] = {}
+    for text in sample:
+        for word in _TERM_WORD.findall(normalise(text)):
+            seen.setdefault(_stem(word), Counter())[word] += 1
+    words = {stem: counts.most_common(1)[0][0] for stem, counts in seen.items()}
+    return np.array(
+        [" ".join(words.get(part, part) for part in term.split()) for term in stems], dtype=object
+    )
+
+
+def _analyze(text: str) -> list[str]:
+    """The TF-IDF terms of a text: its content words (Snowball stems, so "kit" and "kits"
+    are one term) and word pairs, in each clause.
+
+    Stop words are dropped but negations are kept on the word they negate, so "did not
+    answer" gives the term "not answer" (never "answer"), and "no updates" stays
+    "no updat"."""
+    stop = _stop_words_set()
+    terms: list[str] = []
+    for clause in _CLAUSE.split(normalise(text)):
+        tokens: list[str] = []
+        negation = None
+        for word in _TERM_WORD.findall(clause):
+            if word in NEGATIONS:
+                negation = word
+            elif word not in stop:
+                stem = _stem(word)
+                tokens.append(f"{negation} {stem}" if negation else stem)
+                negation = None
+        terms += tokens
+        terms += [f"{a} {b}" for a, b in pairwise(tokens)]
+    return terms
 
 
 def themes(
@@ -146,9 +323,10 @@ def themes(
     compound: pd.Series | None = None,
 ) -> ThemeModel:
     """Find up to ``n_themes`` themes in ``texts`` (fewer if there are fewer distinct texts
-    or words). ``compound`` may pass sentiment scores already computed for the same texts
-    (same index); otherwise VADER scores them. Raises ``ValidationError`` when no text has
-    a usable word."""
+    or words, or when near-duplicate themes merge). ``compound`` may pass sentiment
+    scores already computed for the same texts (same index); otherwise VADER scores them.
+    Placeholders and "nothing to improve" answers are counted, not themed. Raises
+    ``ValidationError`` when no text has a usable word."""
     if n_themes < 1:
         raise ValidationError(f"n_themes must be at least 1, got {n_themes}", field="n_themes")
     series = _as_text(texts)
@@ -160,23 +338,27 @@ def themes(
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    n_docs = int(series.notna().sum())
+    kinds = answer_kinds(series)
+    is_content = kinds.eq(CONTENT).fillna(False).to_numpy(dtype=bool)
+    content_texts = series.where(is_content, None)
+    n_docs = int(is_content.sum())
     vectorizer = TfidfVectorizer(
-        stop_words=_stop_words(),
-        token_pattern=TOKEN_PATTERN,
-        ngram_range=(1, 2),
+        analyzer=_analyze,
         sublinear_tf=True,
         min_df=2 if n_docs >= 200 else 1,
         max_df=0.95 if n_docs >= 20 else 1.0,
         max_features=20_000,
     )
     try:
-        matrix = vectorizer.fit_transform(series.fillna(""))
+        vectorizer.fit(content_texts.dropna())
+        matrix = vectorizer.transform(content_texts.fillna(""))
     except ValueError as exc:  # empty vocabulary
         raise ValidationError(
-            "no words to find themes in: the texts are empty or only stop words"
+            "no words to find themes in: the texts are empty, placeholders or only stop words"
         ) from exc
     with_words = int((matrix.getnnz(axis=1) > 0).sum())
+    if with_words == 0:
+        raise ValidationError("no words to find themes in: the texts are only stop words")
     k = min(n_themes, with_words, matrix.shape[1])
     nmf = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=500)
     with warnings.catch_warnings():
@@ -184,31 +366,100 @@ def themes(
         warnings.simplefilter("ignore", ConvergenceWarning)
         weights = nmf.fit_transform(matrix)
 
-    best = weights.argmax(axis=1)
-    has_theme = weights.max(axis=1) > 0
-    sizes = np.bincount(best[has_theme], minlength=k)
-    order = tuple(int(c) for c in sorted(range(k), key=lambda c: (-sizes[c], c)))
-    terms = vectorizer.get_feature_names_out()
-    theme_terms = [_top_terms(nmf.components_[c], terms) for c in order]
-    labels = _unique([_label(t) for t in theme_terms])
+    has_words = matrix.getnnz(axis=1) > 0
+    groups = np.where(has_words & (weights.max(axis=1) > 0), weights.argmax(axis=1), -1)
+    centroids = _settle(matrix, groups)
+    placed = _nearest(series.index, matrix, centroids, [""] * len(centroids))
+    theme_of = placed["theme"].to_numpy(dtype=float, na_value=np.nan)
+    sizes = np.array([(theme_of == c).sum() for c in range(len(centroids))])
+    order = sorted(range(len(centroids)), key=lambda c: (-sizes[c], c))
+    centroids = centroids[order]
+    terms = _surface_terms(vectorizer.get_feature_names_out(), content_texts)
+    theme_terms = [_top_terms(c, terms) for c in centroids]
 
-    assignments = _assign(series.index, weights, order, labels)
-    assignments["sentiment"] = compound.to_numpy(dtype=float)
-
-    table = theme_table(series, assignments, n_themes=k)
+    placed = _nearest(series.index, matrix, centroids, [""] * len(centroids))
+    placed["sentiment"] = compound.to_numpy(dtype=float)
+    placed["answer"] = kinds
+    names = _phrases(series, placed, len(centroids), theme_terms)
+    labels = [label for label, _ in names]
+    placed["label"] = placed["theme"].map(lambda i: labels[i], na_action="ignore").astype("string")
+    table = theme_table(series, placed, n_themes=len(centroids))
     built = tuple(
         Theme(
             id=i,
             label=labels[i],
             terms=theme_terms[i],
             size=int(table.at[i, "size"]),
-            share=float(table.at[i, "size"] / with_words) if with_words else 0.0,
+            share=float(table.at[i, "size"] / n_docs) if n_docs else 0.0,
             mean_sentiment=float(table.at[i, "mean_sentiment"]),
             quotes=table.at[i, "quotes"],
+            topic=names[i][1],
         )
-        for i in range(k)
+        for i in range(len(centroids))
     )
-    return ThemeModel(built, assignments, vectorizer, nmf, order)
+    themed = int(placed["theme"].notna().sum())
+    return ThemeModel(
+        built,
+        placed[["theme", "label", "weight", "sentiment", "answer"]],
+        vectorizer,
+        nmf,
+        centroids,
+        content=n_docs,
+        unthemed=n_docs - themed,
+        nothing_to_improve=int(kinds.isin([ALL_GOOD, NOTHING]).fillna(False).sum()),
+        placeholders=int(kinds.eq(PLACEHOLDER).fillna(False).sum()),
+    )
+
+
+def _centres(matrix: Any, groups: np.ndarray, n: int) -> np.ndarray:
+    """The L2-normalised mean TF-IDF vector of each group (rows of ``matrix``)."""
+    out = np.zeros((n, matrix.shape[1]))
+    for g in range(n):
+        rows = np.flatnonzero(groups == g)
+        if len(rows):
+            mean = np.asarray(matrix[rows].mean(axis=0)).ravel()
+            norm = np.linalg.norm(mean)
+            out[g] = mean / norm if norm else mean
+    return out
+
+
+def _settle(matrix: Any, groups: np.ndarray) -> np.ndarray:
+    """Theme centres from NMF's first grouping: near-duplicate themes merged (centres
+    with cosine similarity ≥ :data:`MERGE_SIMILARITY`), themes of fewer than
+    :data:`MIN_THEME_SIZE` texts dropped, texts moved to their nearest centre, twice."""
+    n = int(groups.max()) + 1 if (groups >= 0).any() else 0
+    centres = _centres(matrix, groups, n)
+    for _ in range(SETTLE_ROUNDS):
+        centres = centres[np.linalg.norm(centres, axis=1) > 0]
+        centres = _merge(centres, matrix)
+        if not len(centres):
+            break
+        similarity = np.asarray(matrix @ centres.T)
+        best = similarity.argmax(axis=1)
+        fit = similarity[np.arange(len(best)), best]
+        groups = np.where(fit >= MIN_FIT, best, -1)
+        sizes = np.bincount(groups[groups >= 0], minlength=len(centres))
+        keep = np.flatnonzero(sizes >= min(MIN_THEME_SIZE, sizes.max()))
+        remap = np.full(len(centres), -1)
+        remap[keep] = np.arange(len(keep))
+        groups = np.where(groups >= 0, remap[np.maximum(groups, 0)], -1)
+        centres = _centres(matrix, groups, len(keep))
+    return centres
+
+
+def _merge(centres: np.ndarray, matrix: Any) -> np.ndarray:
+    """Merge the most similar pair of centres while it is at least MERGE_SIMILARITY."""
+    centres = centres.copy()
+    while len(centres) > 1:
+        similarity = centres @ centres.T
+        np.fill_diagonal(similarity, -1.0)
+        i, j = np.unravel_index(int(similarity.argmax()), similarity.shape)
+        if similarity[i, j] < MERGE_SIMILARITY:
+            break
+        merged = centres[i] + centres[j]
+        centres[i] = merged / np.linalg.norm(merged)
+        centres = np.delete(centres, j, axis=0)
+    return centres
 
 
 def theme_table(
@@ -219,21 +470,61 @@ def theme_table(
     n_quotes: int = 3,
 ) -> pd.DataFrame:
     """Per theme over the given texts: ``size``, ``negative`` (texts labelled negative),
-    ``mean_sentiment`` and ``quotes`` (highest-weight texts). Index: theme id."""
+    ``mean_sentiment`` and ``quotes`` (typical texts: highest ``weight`` — closest to the
+    theme's centre — among those in the tone of the theme over these texts; texts of the
+    opposite tone are never quoted). Index: theme id."""
     rows = []
     for theme_id in range(n_themes):
         mine = assignments["theme"].eq(theme_id).fillna(False).to_numpy(dtype=bool)
         sent = assignments["sentiment"].to_numpy(dtype=float)[mine]
-        ranked = assignments.loc[mine, "weight"].sort_values(ascending=False, kind="stable")
+        mean = float(np.nanmean(sent)) if np.isfinite(sent).any() else np.nan
         rows.append(
             {
                 "size": int(mine.sum()),
                 "negative": int((sent <= NEGATIVE_MAX).sum()),
-                "mean_sentiment": float(np.nanmean(sent)) if np.isfinite(sent).any() else np.nan,
-                "quotes": quotes(texts.loc[ranked.index], n_quotes),
+                "mean_sentiment": mean,
+                "quotes": typical_quotes(
+                    texts[mine],
+                    assignments.loc[mine, "weight"],
+                    assignments.loc[mine, "sentiment"],
+                    tone=_tone(mean),
+                    n=n_quotes,
+                ),
             }
         )
     return pd.DataFrame(rows, index=pd.RangeIndex(n_themes, name="theme"))
+
+
+def typical_quotes(
+    texts: pd.Series,
+    weight: pd.Series,
+    compound: pd.Series,
+    *,
+    tone: str = "mixed",
+    n: int = 3,
+) -> tuple[str, ...]:
+    """Up to ``n`` typical texts: by ``weight`` (closeness to the theme's centre),
+    highest first, texts in ``tone`` first, then neutral ones; a text of the opposite
+    tone is never quoted (a complaint is not a quote for a theme of praise)."""
+    frame = pd.DataFrame(
+        {
+            "text": texts.to_numpy(dtype=object),
+            "weight": weight.to_numpy(dtype=float),
+            "compound": compound.to_numpy(dtype=float),
+        }
+    )
+    c = frame["compound"]
+    if tone == "positive":
+        rank = np.where(c >= POSITIVE_MIN, 0, np.where(c <= NEGATIVE_MAX, 2, 1))
+    elif tone == "negative":
+        rank = np.where(c <= NEGATIVE_MAX, 0, np.where(c >= POSITIVE_MIN, 2, 1))
+    else:
+        rank = np.zeros(len(frame), dtype=int)
+    frame["rank"] = rank
+    frame = frame[frame["rank"] < 2].sort_values(
+        ["rank", "weight"], ascending=[True, False], kind="stable"
+    )
+    return quotes(frame["text"], n)
 
 
 def quotes(texts: Iterable[str], n: int = 3, max_chars: int = QUOTE_CHARS) -> tuple[str, ...]:
@@ -374,17 +665,132 @@ def improvement_areas(
 def _place_comments(
     responses: pd.DataFrame, model: ThemeModel | None, n_themes: int, seed: int
 ) -> tuple[pd.Series, pd.DataFrame, ThemeModel]:
-    """The non-blank comments, their themes and sentiment, and the model used."""
+    """The comments that are answers (not blank, not placeholders), their themes and
+    sentiment — read with their question when ``responses`` carries it (see
+    ``vader.survey_sentiment``) — and the model used."""
+    from commbook.feedback.vader import survey_sentiment
+
     text = _as_text(responses["comment"])
-    comments = text[text.notna()]
+    answered = text.notna() & answer_kinds(text).ne(PLACEHOLDER).fillna(False)
+    comments = text[answered]
     if comments.empty:
         raise ValidationError("responses: no comments to analyse", field="comment")
+    compound = survey_sentiment(responses.loc[comments.index].assign(comment=comments))["compound"]
     if model is None:
-        model = themes(comments, n_themes=n_themes, seed=seed)
+        model = themes(comments, n_themes=n_themes, seed=seed, compound=compound)
         return comments, model.assignments, model
     placed = model.assign(comments)
-    placed["sentiment"] = sentiment(comments)["compound"]
+    placed["sentiment"] = compound
     return comments, placed, model
+
+
+def _phrases(
+    texts: pd.Series, placed: pd.DataFrame, n: int, theme_terms: list[tuple[str, ...]]
+) -> list[tuple[str, str]]:
+    """(label, topic) of each theme: phrases members wrote, chosen by how many of the
+    theme's texts contain them (coverage) times how many of the texts containing them are
+    in the theme (precision), longer phrases slightly preferred. A label is 1–4 words in a
+    row from one clause, starting and ending on a content word (or starting on a negation:
+    "not fixed", "never find"); a topic is 1–2 content words. Counted on at most
+    :data:`PHRASE_SAMPLE` texts (evenly spaced) so large corpora stay fast."""
+    theme = placed["theme"].to_numpy(dtype=float, na_value=np.nan)
+    rows = np.flatnonzero(np.isfinite(theme))
+    if len(rows) > PHRASE_SAMPLE:
+        rows = rows[np.linspace(0, len(rows) - 1, PHRASE_SAMPLE).astype(int)]
+    overall: Counter[str] = Counter()
+    within: list[Counter[str]] = [Counter() for _ in range(n)]
+    sizes = np.zeros(n, dtype=int)
+    for row in rows:
+        spans = _spans(texts.iat[row])
+        overall.update(spans)
+        within[int(theme[row])].update(spans)
+        sizes[int(theme[row])] += 1
+    out: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for t in range(n):
+        need = max(2, int(np.ceil(0.1 * sizes[t]))) if sizes[t] >= 2 else 1
+        scored = sorted(
+            (
+                (-(c / sizes[t]) * (c / overall[p]) * (1 + 0.1 * (len(p.split()) - 1)), p)
+                for p, c in within[t].items()
+            ),
+            key=lambda sp: (sp[0], sp[1]),
+        )
+        labels = [p for _, p in scored if within[t][p] >= need and _names_something(p)]
+        if labels:  # a longer phrase around the best one, when it is common enough
+            best = labels[0]
+            longer = [
+                p
+                for p in labels
+                if _contains(p, best) and within[t][p] >= LONGER_LABEL_SHARE * within[t][best]
+            ]
+            labels.insert(0, longer[0] if longer else best)
+        labels += [p for _, p in scored]
+        label = next((p for p in labels if p not in used), None)
+        if label is None:  # every phrase taken by a bigger theme: its top term
+            label = theme_terms[t][0] if theme_terms[t] else "(no words)"
+        used.add(label)
+        topics = [
+            p
+            for _, p in scored
+            if len(p.split()) <= 2
+            and within[t][p] >= need
+            and not any(_negates(w) or _is_opinion(w) for w in p.split())
+        ]
+        out.append((label, topics[0] if topics else label))
+    labels = _unique([label for label, _ in out])
+    return [(label, topic) for label, (_, topic) in zip(labels, out, strict=True)]
+
+
+def _contains(phrase: str, part: str) -> bool:
+    words, inner = phrase.split(), part.split()
+    return len(words) > len(inner) and any(
+        words[i : i + len(inner)] == inner for i in range(len(words) - len(inner) + 1)
+    )
+
+
+def _is_opinion(word: str) -> bool:
+    """A word VADER scores strongly ("great", "love", "terrible"; |valence| ≥ 1.5): it
+    says how, not what — except a few subjects VADER also scores ("support", "help")."""
+    from commbook.feedback.vader import lexicon
+
+    if word in SUBJECT_WORDS:
+        return False
+    valence = lexicon().get(word, lexicon().get(word.rstrip("s"), 0.0))
+    return abs(valence) >= 1.5
+
+
+def _names_something(phrase: str) -> bool:
+    """Whether a phrase has a content word that is not an opinion: "mobile app", "search is
+    broken", not "great" or "so helpful"."""
+    return any(_is_content(w) and not _is_opinion(w) for w in phrase.split())
+
+
+def _negates(word: str) -> bool:
+    return word in NEGATIONS or word.endswith("n't")
+
+
+def _is_content(word: str) -> bool:
+    base = word.replace("'", "")
+    return len(base) >= 2 and base not in _stop_words_set() and not _negates(word)
+
+
+def _spans(text: str) -> set[str]:
+    """The candidate phrases of a text (see :func:`_phrases`)."""
+    out: set[str] = set()
+    for clause in _CLAUSE.split(text.casefold().replace("’", "'")):
+        words = _PHRASE_WORD.findall(clause)
+        for i, first in enumerate(words):
+            starts = _is_content(first)
+            if not starts and not _negates(first):
+                continue
+            for j in range(i if starts else i + 1, min(i + MAX_PHRASE_WORDS, len(words))):
+                word = words[j]
+                if _is_content(word):
+                    out.add(" ".join(words[i : j + 1]))
+                elif word not in LINK_WORDS:
+                    break
+    return out
 
 
 def _as_text(texts: Iterable[str | None] | pd.Series) -> pd.Series:
@@ -397,28 +803,6 @@ def _as_text(texts: Iterable[str | None] | pd.Series) -> pd.Series:
 def _top_terms(weights: np.ndarray, terms: np.ndarray, n: int = 10) -> tuple[str, ...]:
     top = np.argsort(-weights, kind="stable")[:n]
     return tuple(str(terms[i]) for i in top if weights[i] > 0)
-
-
-def _label(terms: tuple[str, ...], max_words: int = 3) -> str:
-    """The top terms, up to ``max_words`` distinct words; a word pair replaces a single
-    word it contains ("docs", "docs tutorial" → "docs tutorial")."""
-    chosen: list[str] = []
-    used: set[str] = set()
-    for term in terms:
-        words = set(term.split())
-        if words <= used or len(used | words) > max_words:
-            continue
-        covered = [c for c in chosen if set(c.split()) <= words]
-        if covered:
-            at = chosen.index(covered[0])
-            chosen = [c for c in chosen if c not in covered]
-            chosen.insert(at, term)
-        else:
-            chosen.append(term)
-        used |= words
-        if len(used) >= max_words:
-            break
-    return " / ".join(chosen) or "(no words)"
 
 
 def _unique(labels: list[str]) -> list[str]:
