@@ -122,6 +122,7 @@ class ImportContext:
                     name=survey_id,
                     kind="nps",
                     question="",
+                    comment_question="",
                     scale_min=0,
                     scale_max=10,
                 )

@@ -146,6 +146,7 @@ class SurveyRow(Row):
     name: Text200
     kind: Literal["nps", "csat", "likert", "poll"] = "nps"
     question: str = ""
+    comment_question: str = ""
     scale_min: int | None = None
     scale_max: int | None = None
     sent_count: Count | None = None

@@ -103,6 +103,7 @@ def _survey(ctx: ImportContext, s: SurveyRow) -> dict[str, Any]:
         "name": s.name,
         "kind": s.kind,
         "question": s.question,
+        "comment_question": s.comment_question,
         "scale_min": s.scale_min,
         "scale_max": s.scale_max,
         "sent_count": s.sent_count,

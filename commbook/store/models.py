@@ -243,6 +243,8 @@ class Survey(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16), default="nps")  # nps, csat, likert, poll
     question: Mapped[str] = mapped_column(Text, default="")
+    # the question the comments answer ("What could we do better?"); "" when not known
+    comment_question: Mapped[str] = mapped_column(Text, default="", server_default="")
     scale_min: Mapped[int] = mapped_column(Integer, default=0)
     scale_max: Mapped[int] = mapped_column(Integer, default=10)
     sent_count: Mapped[int | None] = mapped_column(Integer)
