@@ -330,6 +330,8 @@ def objective_path(o: Any, data: ReportData, as_of: dt.date, measure: _Measure) 
         note = f"Its metric {o.metric!r} is not in the catalog."
     elif data.channel or data.segment:
         note = "Objectives are judged community-wide: see the report without filters."
+    elif last < o.start_date:
+        note = f"Starts on {o.start_date:%-d %b %Y}."
     else:
         for day in reversed(days):
             window = _window(o, day, data.tz)
@@ -456,8 +458,9 @@ def trends_section(data: ReportData, today: dt.date | None = None) -> Section:
     )
     if not paths:
         s.add(blocks.paragraph("No active objectives are recorded in the planning app."))
-    for pair in range(0, len(paths), 2):
-        s.add(charts.objective_paths_chart([_panel(p) for p in paths[pair : pair + 2]]))
+    drawn_paths = [p for p in paths if len(p.points)]  # no chart without a measurement
+    for pair in range(0, len(drawn_paths), 2):
+        s.add(charts.objective_paths_chart([_panel(p) for p in drawn_paths[pair : pair + 2]]))
     notes = [f"{p.title}: {p.note}" for p in paths if p.note]
     if any(CATALOG[p.metric].needs.keys() & {"triage", "moderation"} for p in paths
            if p.metric in CATALOG and not p.note):  # fmt: skip
