@@ -1,6 +1,8 @@
 """Surveys and responses: quarterly NPS waves, a support CSAT survey and a docs Likert
 pulse. Comments are built from phrase templates, so their wording carries the score's
-sentiment and the same themes recur."""
+sentiment and the same themes recur; some are answers without content, as in real
+exports — placeholders ("-", "n/a", "Did not answer") and, from satisfied members,
+"Nothing." / "All good" answers to the survey's comment question."""
 
 from __future__ import annotations
 
@@ -52,6 +54,24 @@ CSAT_COMMENTS = {
 NPS_QUESTION = "How likely are you to recommend the Tinkerers Guild to a friend or colleague?"
 CSAT_QUESTION = "How satisfied are you with the help you got from the team?"
 LIKERT_QUESTION = "The documentation helps me finish my projects."
+NPS_COMMENT = "What is the main reason for your score?"
+CSAT_COMMENT = "Is there anything we could have done better?"
+LIKERT_COMMENT = "What is missing from the documentation?"
+# Answers without content, as real comment boxes collect them.
+PLACEHOLDERS = ["-", "n/a", "N/A", ".", "Did not answer", "no comment", "?"]
+NOTHING = [
+    "Nothing.",
+    "No",
+    "Nothing really",
+    "Not really",
+    "nope",
+    "Nothing, all good.",
+    "No complaints.",
+    "Nothing to add, thanks!",
+]
+ALL_GOOD = ["All good, keep it up!", "No complaints.", "Keep up the good work."]
+P_PLACEHOLDER = 0.07
+"""Share of comments that are placeholders, on every survey."""
 REGION_SHIFT = {"LATAM": -1.0, "APAC": -0.6}  # shipping delays hurt scores there
 
 
@@ -71,6 +91,26 @@ def _comment(rng: np.random.Generator, mood: str, themes: list[str]) -> str:
         pool = POSITIVE if mood == "positive" else NEGATIVE
         body = " ".join(pool[x][rng.integers(0, len(pool[x]))] for x in themes)
     return f"{opener} {body}".strip()
+
+
+def _empty(
+    rng: np.random.Generator,
+    comments: list[str],
+    moods: np.ndarray,
+    p_nothing: float,
+    pool: list[str],
+) -> list[str]:
+    """Some comments become answers without content: a placeholder (any mood) or, for a
+    positive mood, a "nothing" / "all good" answer from ``pool`` (with ``p_nothing``)."""
+    draw = rng.random((len(comments), 2))
+    out = []
+    for (u, v), text, mood in zip(draw, comments, moods, strict=True):
+        if text and u < P_PLACEHOLDER:
+            text = PLACEHOLDERS[int(v * len(PLACEHOLDERS))]
+        elif text and mood == "positive" and u < P_PLACEHOLDER + p_nothing:
+            text = pool[int(v * len(pool))]
+        out.append(text)
+    return out
 
 
 def _themes(rng: np.random.Generator, mood: str, region: str, newcomer: bool) -> list[str]:
@@ -141,12 +181,14 @@ def make_feedback(
             _comment(rng, md, _themes(rng, md, m.region[w], nc)) if c else ""
             for md, w, nc, c in zip(mood, who.tolist(), newcomer, wants, strict=True)
         ]
+        comments = _empty(rng, comments, mood, 0.08, ALL_GOOD)
         surveys.append(
             {
                 "survey_id": sid,
                 "name": f"Quarterly NPS {iso_one(wave_open)[:7]}",
                 "kind": "nps",
                 "question": NPS_QUESTION,
+                "comment_question": NPS_COMMENT,
                 "scale_min": "0",
                 "scale_max": "10",
                 "sent_count": str(len(pool)),
@@ -171,12 +213,14 @@ def make_feedback(
         CSAT_COMMENTS[md][rng.integers(0, len(CSAT_COMMENTS[md]))] if rng.random() < 0.5 else ""
         for md in mood
     ]
+    comments = _empty(rng, comments, mood, 0.35, NOTHING)
     surveys.append(
         {
             "survey_id": "csat",
             "name": "Support CSAT",
             "kind": "csat",
             "question": CSAT_QUESTION,
+            "comment_question": CSAT_COMMENT,
             "scale_min": "1",
             "scale_max": "5",
             "sent_count": str(len(done)),
@@ -196,12 +240,14 @@ def make_feedback(
     score = np.clip(np.round(latent + rng.normal(0, 0.9, len(who))), 1, 5)
     mood = _sentiment(score, 2, 4)
     comments = [_comment(rng, md, ["docs"]) if rng.random() < 0.35 else "" for md in mood]
+    comments = _empty(rng, comments, mood, 0.3, NOTHING[:4])
     surveys.append(
         {
             "survey_id": "docs-pulse",
             "name": "Docs pulse",
             "kind": "likert",
             "question": LIKERT_QUESTION,
+            "comment_question": LIKERT_COMMENT,
             "scale_min": "1",
             "scale_max": "5",
             "sent_count": str(len(pool)),
