@@ -69,7 +69,8 @@ NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "nowhere", "wi
 # fmt: off
 LINK_WORDS = frozenset({
     "of", "for", "to", "and", "with", "in", "on", "at", "is", "are", "was", "were", "be",
-    "been", "do", "did", "does", "has", "have", "had", "can", "will", *NEGATIONS,
+    "been", "do", "did", "does", "has", "have", "had", "can", "will", "out", "up", "off", "by",
+    "from", "about", "as", *NEGATIONS,
 })
 # fmt: on
 """The only stop words a label may have inside ("sit unanswered for days", "support did
@@ -89,7 +90,7 @@ MIN_THEME_SIZE = 2
 """A theme needs at least this many texts (smaller ones dissolve into the others)."""
 SETTLE_ROUNDS = 2
 """Rounds of "move every text to its nearest centre, recompute the centres" after NMF."""
-MAX_PHRASE_WORDS = 4
+MAX_PHRASE_WORDS = 5
 PHRASE_SAMPLE = 4000
 QUOTE_CHARS = 200
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
@@ -689,7 +690,7 @@ def _phrases(
 ) -> list[tuple[str, str]]:
     """(label, topic) of each theme: phrases members wrote, chosen by how many of the
     theme's texts contain them (coverage) times how many of the texts containing them are
-    in the theme (precision), longer phrases slightly preferred. A label is 1–4 words in a
+    in the theme (precision), longer phrases slightly preferred. A label is 1–5 words in a
     row from one clause, starting and ending on a content word (or starting on a negation:
     "not fixed", "never find"); a topic is 1–2 content words. Counted on at most
     :data:`PHRASE_SAMPLE` texts (evenly spaced) so large corpora stay fast."""

@@ -1,4 +1,5 @@
-"""The feedback section: NPS waves, CSAT, themes and quotes."""
+"""The feedback section: NPS waves, CSAT, themes (with what they leave out) and typical
+quotes."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def latest_nps(waves: pd.DataFrame) -> dict[str, Any] | None:
 def feedback_section(data: ReportData) -> Section:
     """Feedback: NPS trend with intervals, CSAT of the period, comment themes and quotes."""
     from commbook.feedback import csat, themes
+    from commbook.feedback.answers import answer_kinds
+    from commbook.feedback.vader import survey_sentiment
 
     s = Section("feedback", "Feedback")
     s.add(
@@ -83,8 +86,9 @@ def feedback_section(data: ReportData) -> Section:
                 f"(95% interval {c.ci_low:.0f}–{c.ci_high:.0f}%, {c.n:,} answers)."
             )
         )
-    comments = data.responses["comment"].dropna().astype(str)
-    comments = comments[comments.str.strip() != ""]
+    responses = data.responses[data.responses["comment"].notna()]
+    responses = responses[responses["comment"].astype(str).str.strip() != ""]
+    comments = responses["comment"].astype(str)
     s.facts["comments"] = len(comments)
     s.add(blocks.subtitle("Themes in comments"))
     if len(comments) < MIN_THEME_TEXTS:
@@ -95,20 +99,40 @@ def feedback_section(data: ReportData) -> Section:
                 else "No survey comments in the last twelve months."
             )
         )
-        if len(comments):
-            s.add(blocks.quotes((t, "Survey comment") for t in comments.head(3)))
+        answered = comments[answer_kinds(comments).eq("content").fillna(False).to_numpy()]
+        if len(answered):
+            s.add(blocks.quotes((t, "Survey comment") for t in answered.head(3)))
         return s
-    model = themes(comments, n_themes=5)
+    # each comment read with its survey's question ("Nothing." to "What could we do
+    # better?" is praise); the survey kind stands in when the question is not loaded
+    compound = survey_sentiment(responses)["compound"]
+    model = themes(comments, n_themes=5, compound=compound)
     frame = model.to_frame()
     s.facts["themes"] = frame
+    s.facts["coverage"] = model.coverage
+    s.facts["unthemed"] = model.unthemed
+    s.facts["nothing_to_improve"] = model.nothing_to_improve
+    s.facts["placeholders"] = model.placeholders
     s.add(
         blocks.rich_table(
-            ["Theme (top words)", "Comments", "Share", "Tone"],
+            ["Theme (members' words)", "Comments", "Share", "Tone"],
             [
-                [r.label, f"{r.size:,}", f"{r.share:.0%}", tone(r.mean_sentiment)]
+                [
+                    r.label[:1].upper() + r.label[1:],
+                    f"{r.size:,}",
+                    f"{r.share:.0%}",
+                    tone(r.mean_sentiment),
+                ]
                 for r in frame.itertuples()
             ],
             numeric=(1, 2),
+        )
+    )
+    s.add(
+        blocks.paragraph(
+            "Share: of the comments with content. " + model.coverage_note() + " Each theme is "
+            "named with a phrase its comments use; the quotes below are the comments most "
+            "typical of their theme, in its tone."
         )
     )
     picks = [(t.quotes[0], f"Theme: {t.label}") for t in model.themes[:3] if t.quotes]
