@@ -425,9 +425,15 @@ def trends_section(data: ReportData, today: dt.date | None = None) -> Section:
         )
     )
     if yoy["year_before"].isna().all():
-        first = measure.starts["activity"]
-        since = f" The data starts in {_month_name(first, data.tz)}." if first is not None else ""
-        s.add(blocks.paragraph(f"There is no data for {before_name} to compare with.{since}"))
+        first = measure.data_start
+        loaded = lo - pd.Timedelta(days=LOOKBACK_DAYS) >= measure.since["activity"]
+        if not loaded:
+            why = " The report reads thirteen months of data, which does not reach it."
+        elif first is not None:
+            why = f" The data starts in {_month_name(first, data.tz)}."
+        else:
+            why = ""
+        s.add(blocks.paragraph(f"There is no data for {before_name} to compare with.{why}"))
     s.add(
         blocks.rich_table(
             ["Metric", data.period.title, before_name, "Change"],
