@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ class Settings:
     - ``COMMBOOK_DATABASE_URL``: SQLAlchemy URL (default ``sqlite:///<home>/data/commbook.db``)
     - ``COMMBOOK_DATA_DIR``, ``COMMBOOK_REPORTS_DIR``: default ``<home>/data``, ``<home>/reports``
     - ``COMMBOOK_TIMEZONE``: IANA name used to show dates (default ``UTC``)
+    - ``COMMBOOK_TODAY``: a fixed "today" (``YYYY-MM-DD``) for tests and demos; default:
+      the real date in the timezone (see ``commbook.clock``)
     - ``COMMBOOK_USER``: who is recorded in the audit log (default: the login name)
     - ``COMMBOOK_ROLE``: what the apps and ``commbook triage`` may do — ``viewer``,
       ``moderator`` or ``manager`` (default). Not authentication: put JupyterHub in front
@@ -41,6 +44,7 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = "commbook@localhost"
     role: str = "manager"
+    today: dt.date | None = None
 
     @property
     def samples_dir(self) -> Path:
@@ -67,6 +71,13 @@ class Settings:
             ) from exc
         user = env.get("COMMBOOK_USER") or env.get("USER") or env.get("LOGNAME") or "unknown"
         notebooks = Path(env.get("COMMBOOK_NOTEBOOKS_DIR", PROJECT_ROOT / "notebooks"))
+        fixed = env.get("COMMBOOK_TODAY") or None
+        try:
+            today = dt.date.fromisoformat(fixed) if fixed else None
+        except ValueError as exc:
+            raise CommbookError(
+                f"COMMBOOK_TODAY: {fixed!r} is not a date (expected YYYY-MM-DD)"
+            ) from exc
         return cls(
             home=home,
             database_url=url,
@@ -79,6 +90,7 @@ class Settings:
             smtp_port=_port(env.get("COMMBOOK_SMTP_PORT") or "25"),
             smtp_from=env.get("COMMBOOK_SMTP_FROM") or "commbook@localhost",
             role=_role(env.get("COMMBOOK_ROLE") or "manager"),
+            today=today,
         )
 
 

@@ -46,6 +46,21 @@ def test_first_response_p90_above_target_on_weekdays_proposes_capacity() -> None
     assert lesson.adjustment.startswith("Add first-line capacity to the abuse queue")
 
 
+def test_first_response_p90_needs_enough_items() -> None:
+    assert lessons.first_response_p90_rule("support", 30.0, None, 24.0, items=9) is None
+    assert lessons.first_response_p90_rule("support", 30.0, None, 24.0, items=10) is not None
+
+
+def test_rules_on_members_and_threads_need_a_minimum_sample() -> None:
+    assert lessons.active_members_rule(10.0, 19.0) is None  # 19 active before: too few
+    fell = lessons.active_members_rule(20.0, 40.0, "the same days of November 2026")
+    assert fell is not None
+    assert fell.finding == "Active members fell by 50% against the same days of November 2026."
+    assert lessons.unanswered_rule(0.5, 9) is None
+    so_far = lessons.unanswered_rule(0.5, 10, so_far="3 Dec 2026")
+    assert so_far is not None and so_far.finding.endswith("from anyone else by 3 Dec 2026.")
+
+
 @pytest.mark.parametrize("p90", [24.0, 10.0, None, math.nan])
 def test_first_response_p90_within_target_or_unknown_says_nothing(p90: float | None) -> None:
     assert lessons.first_response_p90_rule("support", p90, 5.0, 24.0) is None
@@ -406,8 +421,8 @@ def test_sections_show_the_numbers_of_small_frames() -> None:
     support = workflow["times"].set_index("category").loc["support"]
     assert support["first_response_median_h"] == 36.0  # 1 Oct 09:00 → 3 Oct 21:00
     found = report.section("lessons").facts["lessons"]
-    p90 = [x for x in found if x.finding.startswith("First response p90 in support")]
-    assert p90 and "above the 24.0 h target" in p90[0].finding
+    # a p90 of two items is noise: no lesson, though the 36 h median is above the target
+    assert not [x for x in found if x.finding.startswith("First response p90")]
     assert any("open items are older than 7 days" in x.finding for x in found)
 
     calendar = _text(report.section("calendar"))

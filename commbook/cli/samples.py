@@ -95,15 +95,32 @@ def generate(
     is_flag=True,
     help="Do nothing when the store already has members (used by `make run`).",
 )
-def load(folder: Path | None, if_empty: bool) -> None:
+@click.option(
+    "--ends",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Move the dates so the data ends on this day (default: yesterday).",
+)
+@click.option("--as-is", "as_is", is_flag=True, help="Load the files' own dates, unchanged.")
+def load(folder: Path | None, if_empty: bool, ends: dt.datetime | None, as_is: bool) -> None:
     """Import a sample folder into the store (default: data/samples). Safe to run again:
     rows are matched by id, never duplicated.
+
+    Every date is moved by the same number of days so that the data ends yesterday: the
+    demo always has a complete last month, whatever today is (--as-is keeps the files'
+    own dates; --ends picks another last day).
 
     \b
     Examples:
       commbook samples load
-      commbook samples load /tmp/big --if-empty
+      commbook samples load --as-is
+      commbook samples load /tmp/big --if-empty --ends 2026-10-31
     """
+    from commbook import clock
+    from commbook.errors import ValidationError
+    from commbook.reports.periods import short_day
+
+    if as_is and ends is not None:
+        raise ValidationError("choose --ends or --as-is, not both", field="ends")
     settings = get_settings()
     folder = folder or settings.samples_dir
     url = settings.database_url
@@ -111,6 +128,11 @@ def load(folder: Path | None, if_empty: bool) -> None:
         from commbook.store import current_revision
 
         if current_revision(url) is not None and store_has_members(url):
-            click.echo("the store already has members; not loading the samples (--if-empty)")
+            last = clock.data_ends(url)
+            click.echo(
+                "the store already has members; not loading the samples (--if-empty)"
+                + (f"; its data ends on {short_day(last)}" if last else "")
+            )
             return
-    load_samples(folder, url, actor=settings.user, echo=click.echo)
+    last_day = None if as_is else (ends.date() if ends else clock.today() - dt.timedelta(days=1))
+    load_samples(folder, url, actor=settings.user, echo=click.echo, ends=last_day)

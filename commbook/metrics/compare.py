@@ -49,6 +49,28 @@ def previous_window(
     return _aware(previous, tzinfo), lo
 
 
+def compared_windows(
+    start: Instant, end: Instant, tz: str | dt.tzinfo = "UTC", as_of: Instant | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp, bool]:
+    """``(lo, hi, previous_lo, previous_hi, partial)``: the two windows :func:`compare`
+    compares — cut to the same elapsed time when ``as_of`` falls inside the period."""
+    tzinfo, lo, hi = window(start, end, tz)
+    if lo is None or hi is None:
+        raise ValidationError("a start and an end are required", field="start")
+    prev_lo, prev_hi = previous_window(lo, hi, tzinfo)
+    partial = False
+    if as_of is not None:
+        now = window(as_of, None, tzinfo)[1]
+        if now <= lo:
+            raise ValidationError(f"as_of ({now}) must be after start ({lo})", field="as_of")
+        if now < hi:
+            partial = True
+            elapsed = _local(now, tzinfo) - _local(lo, tzinfo)
+            hi = now
+            prev_hi = min(_aware(_local(prev_lo, tzinfo) + elapsed, tzinfo), prev_hi)
+    return lo, hi, prev_lo, prev_hi, partial
+
+
 def compare(
     keys: Sequence[str],
     inputs: Inputs,
@@ -73,20 +95,8 @@ def compare(
     ``previous_days``.
     """
     entries: list[CatalogMetric] = [metric(k) for k in keys]
-    tzinfo, lo, hi = window(start, end, tz)
-    if lo is None or hi is None:
-        raise ValidationError("a start and an end are required", field="start")
-    prev_lo, prev_hi = previous_window(lo, hi, tzinfo)
-    partial = False
-    if as_of is not None:
-        now = window(as_of, None, tzinfo)[1]
-        if now <= lo:
-            raise ValidationError(f"as_of ({now}) must be after start ({lo})", field="as_of")
-        if now < hi:
-            partial = True
-            elapsed = _local(now, tzinfo) - _local(lo, tzinfo)
-            hi = now
-            prev_hi = min(_aware(_local(prev_lo, tzinfo) + elapsed, tzinfo), prev_hi)
+    tzinfo = window(start, end, tz)[0]
+    lo, hi, prev_lo, prev_hi, partial = compared_windows(start, end, tzinfo, as_of)
     rows = []
     for entry in entries:
         current = entry.value(inputs, lo, hi, tzinfo)

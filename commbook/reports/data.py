@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import or_, select
 
-from commbook import frames
+from commbook import clock, frames
 from commbook.errors import NotFound
 from commbook.metrics.activity import ACTIVE_KINDS
 from commbook.metrics.compare import previous_window
 from commbook.metrics.conversations import FOLLOW_UP_DAYS
-from commbook.reports.periods import Period, resolve_period
+from commbook.reports.periods import Period
 from commbook.store import get_engine
 
 RETENTION_MONTHS = 6
@@ -92,6 +92,32 @@ class ReportData:
     objective_values: list[float | None] = field(default_factory=list)
     moderation: pd.DataFrame | None = None
     member_roles: pd.DataFrame | None = None
+    # the local day of the store's latest activity event (None: no event at all, or not
+    # known — the frames are then taken as complete)
+    data_ends: dt.date | None = None
+    as_of: dt.date | None = None  # objectives are judged on this day (see commbook.clock)
+    notes: tuple[str, ...] = ()  # what the report says at the top (commbook.clock)
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the data reaches into the period (``False`` only when it is known to
+        end before the period starts)."""
+        return self.data_ends is None or self.data_ends >= self.period.first_day
+
+    @property
+    def known_until(self) -> pd.Timestamp | None:
+        """The instant the data stops when that falls inside the period (the start of
+        the day after ``data_ends``), else ``None``: the whole period is known, or none."""
+        return self.known_end if self.has_data and self.known_end < self.end else None
+
+    @property
+    def known_end(self) -> pd.Timestamp:
+        """The period's end, or the start of the day after ``data_ends`` if earlier: what
+        is after it is not known."""
+        if self.data_ends is None or self.data_ends >= self.period.last_day:
+            return self.end
+        day = self.data_ends + dt.timedelta(days=1)
+        return pd.Timestamp(day).tz_localize(self.tz, ambiguous=True, nonexistent="shift_forward")
 
     @property
     def start(self) -> pd.Timestamp:
@@ -148,7 +174,9 @@ def load_report_data(
     from commbook.config import get_settings
 
     settings = get_settings()
-    p = resolve_period(period, today=today, tz=tz or settings.timezone)
+    today = today or clock.today(tz or settings.timezone)
+    choice = clock.choose_period(period, url, on=today, tz=tz or settings.timezone)
+    p = choice.period
     tzinfo = p.tz
     start, end = pd.Timestamp(p.start), pd.Timestamp(p.end)
     prev = previous_window(start, end, tzinfo)
@@ -245,7 +273,7 @@ def load_report_data(
     from commbook.planning import list_objectives
 
     objectives = [o for o in list_objectives(url) if o.status == "active"]
-    as_of = min(p.last_day, today or dt.datetime.now(tzinfo).date())
+    as_of = min(p.last_day, today, choice.data_ends or today)
     return ReportData(
         period=p,
         previous=prev,
@@ -265,6 +293,9 @@ def load_report_data(
         member_segments=member_segments,
         moderation=moderation.reset_index(drop=True),
         member_roles=member_roles,
+        data_ends=choice.data_ends,
+        as_of=as_of,
+        notes=tuple(choice.notes),
     )
 
 

@@ -30,6 +30,12 @@ CLOSED_LOOP_MIN = 0.60
 UNANSWERED_MAX = 0.20
 #: A cohort's month-1 retention this much below the earlier cohorts' average → onboarding.
 RETENTION_DROP = 0.20
+#: Minimum sample behind a statement: items in a triage category (SLA, p90), threads,
+#: active members in each compared window, members in a retention cohort.
+MIN_ITEMS = 10
+MIN_THREADS = 10
+MIN_ACTIVE = 20
+MIN_COHORT = 10
 
 AREAS = ("Workflow", "Engagement", "Content", "Audience", "Feedback", "Objectives")
 
@@ -63,13 +69,17 @@ def first_response_p90_rule(
     target_hours: float,
     weekend_median_hours: float | None = None,
     weekday_median_hours: float | None = None,
+    items: int | None = None,
 ) -> Lesson | None:
-    """The 90th percentile of first response in a triage category is above its SLA target.
+    """The 90th percentile of first response in a triage category is above its SLA target
+    (with at least ``MIN_ITEMS`` items when ``items`` is given: a p90 of three is noise).
 
     Proposes weekend cover when weekend items wait at least ``WEEKEND_SLOWER`` times
     longer than weekday ones, else more first-line capacity. Says whether it rose.
     """
     if _missing(p90_hours) or p90_hours <= target_hours:
+        return None
+    if items is not None and items < MIN_ITEMS:
         return None
     rose = not _missing(previous_p90_hours) and p90_hours > previous_p90_hours
     trend = f", up from {hours(previous_p90_hours)}" if rose else ""
@@ -95,7 +105,7 @@ def first_response_p90_rule(
 def sla_compliance_rule(category: str, within: float | None, items: int) -> Lesson | None:
     """Fewer than ``SLA_WITHIN_MIN`` of a category's decided items met the first-response
     target (only with at least 10 items, so one late reply does not trigger it)."""
-    if _missing(within) or items < 10 or within >= SLA_WITHIN_MIN:
+    if _missing(within) or items < MIN_ITEMS or within >= SLA_WITHIN_MIN:
         return None
     return Lesson(
         "Workflow",
@@ -137,22 +147,29 @@ def closed_loop_rule(rate: float | None, resolved: int) -> Lesson | None:
     )
 
 
-def unanswered_rule(rate: float | None, threads: int) -> Lesson | None:
-    """More than ``UNANSWERED_MAX`` of the period's threads got no response at all."""
-    if _missing(rate) or threads < 10 or rate <= UNANSWERED_MAX:
+def unanswered_rule(rate: float | None, threads: int, so_far: str = "") -> Lesson | None:
+    """More than ``UNANSWERED_MAX`` of the period's threads (at least ``MIN_THREADS``) got
+    no response at all. ``so_far``: the last day answers are known, when that is before
+    the cut-off (the finding then says "so far")."""
+    if _missing(rate) or threads < MIN_THREADS or rate <= UNANSWERED_MAX:
         return None
+    when = f" by {so_far}" if so_far else ""
     return Lesson(
         "Engagement",
-        f"{rate:.0%} of new threads got no reply or comment from anyone else.",
+        f"{rate:.0%} of new threads got no reply or comment from anyone else{when}.",
         "Run a daily sweep of threads older than 24 hours without a response and invite "
         "experienced members to answer.",
         f"{round(rate * threads):,} of {threads:,} threads started in the period.",
     )
 
 
-def active_members_rule(current: float | None, previous: float | None) -> Lesson | None:
-    """Active members moved by more than ``CHANGE_THRESHOLD`` against the previous period."""
-    if _missing(current, previous) or previous <= 0:
+def active_members_rule(
+    current: float | None, previous: float | None, windows: str = "the previous period"
+) -> Lesson | None:
+    """Active members moved by more than ``CHANGE_THRESHOLD`` against ``windows`` (the
+    previous period, or "the same 3 days of November"), with at least ``MIN_ACTIVE``
+    active members in both windows."""
+    if _missing(current, previous) or min(current, previous) < MIN_ACTIVE:
         return None
     change = (current - previous) / previous
     if abs(change) < CHANGE_THRESHOLD:
@@ -161,14 +178,14 @@ def active_members_rule(current: float | None, previous: float | None) -> Lesson
     if change < 0:
         return Lesson(
             "Engagement",
-            f"Active members fell by {-change:.0%} against the previous period.",
+            f"Active members fell by {-change:.0%} against {windows}.",
             "Check what changed (content volume, holidays, a platform issue) and plan one "
             "re-engagement action, e.g. a member spotlight or an AMA.",
             evidence,
         )
     return Lesson(
         "Engagement",
-        f"Active members rose by {change:.0%} against the previous period.",
+        f"Active members rose by {change:.0%} against {windows}.",
         "Keep the content rhythm that drove it and welcome the new participants personally.",
         evidence,
         "good",
@@ -280,10 +297,12 @@ def weakest_content_rule(ranking: pd.DataFrame) -> Lesson | None:
 def retention_rule(retention: pd.DataFrame) -> Lesson | None:
     """The latest cohort with a month-1 value keeps fewer members than the earlier
     cohorts' average by more than ``RETENTION_DROP`` (relative) → propose onboarding.
-    ``retention`` is ``metrics.cohort_retention`` output (column ``1``)."""
+    ``retention`` is ``metrics.cohort_retention`` output (column ``1``) with months that
+    are not complete yet blanked (``NaN``); cohorts of fewer than ``MIN_COHORT`` members
+    are left out."""
     if 1 not in retention.columns:
         return None
-    known = retention[retention[1].notna() & (retention["members"] >= 5)]
+    known = retention[retention[1].notna() & (retention["members"] >= MIN_COHORT)]
     if len(known) < 3:
         return None
     latest = known.iloc[-1]

@@ -58,8 +58,12 @@ class Period:
         return self.start.tzinfo
 
 
-def _day(d: dt.date) -> str:
+def short_day(d: dt.date) -> str:
+    """``31 Oct 2026``."""
     return f"{d.day} {_MONTHS[d.month - 1][:3]} {d.year}"
+
+
+_day = short_day
 
 
 def _add_months(d: dt.date, months: int) -> dt.date:
@@ -182,6 +186,11 @@ def resolve_period(spec: str, today: dt.date | None = None, tz: str | dt.tzinfo 
         label=unit.label(first, end),
         title=unit.title(first, end),
     )
+
+
+def is_relative(spec: str) -> bool:
+    """Whether ``spec`` names a period relative to today (``last_month``, ``this_week`` …)."""
+    return _RELATIVE.fullmatch(str(spec).strip().lower()) is not None
 
 
 def _parse(text: str, today: dt.date) -> tuple[dt.date, dt.date, _Unit | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 
 from commbook.errors import CommbookError
+from commbook.samples import shift
 
 if TYPE_CHECKING:
     from commbook.ingest.result import ImportResult
@@ -54,9 +57,14 @@ def load_samples(
     actor: str | None = None,
     progress: bool = False,
     echo: Callable[[str], None] | None = None,
+    ends: dt.date | None = None,
 ) -> list[ImportResult]:
     """Import every sample file in ``folder`` with ``source="sample"``; returns the import
-    results. Running it again updates the same rows instead of adding new ones."""
+    results. Running it again updates the same rows instead of adding new ones.
+
+    ``ends``: move every date of the set by the same number of days so that its latest
+    event falls on that day (``commbook samples load`` passes yesterday, so the demo is
+    always current); ``None`` loads the files as they are."""
     from commbook.config import get_settings
     from commbook.ingest import import_file
     from commbook.store import current_revision, head_revision, upgrade
@@ -70,10 +78,18 @@ def load_samples(
         raise CommbookError(f"{folder}: no sample files (expected members.csv, events.csv, …)")
     if current_revision(url) != head_revision():
         upgrade(url)
-    results = []
-    for kind, path in files:
-        result = import_file(kind, path, url=url, source="sample", progress=progress, actor=actor)
-        if echo:
-            echo(result.summary())
-        results.append(result)
+    with tempfile.TemporaryDirectory(prefix="commbook-samples-") as tmp:
+        if ends is not None:
+            days = (ends - shift.last_event_day(folder, files)).days
+            files = shift.shifted_copy(files, Path(tmp), days) if days else files
+            if echo:
+                echo(shift.describe(days, ends))
+        results = []
+        for kind, path in files:
+            result = import_file(
+                kind, path, url=url, source="sample", progress=progress, actor=actor
+            )
+            if echo:
+                echo(result.summary())
+            results.append(result)
     return results

@@ -99,7 +99,9 @@ def build_report(
     audience = audience_section(data)
     feedback = feedback_section(data)
     workflow = workflow_section(data, policy)
-    found = collect_lessons(compared, workflow, content, audience, feedback, objectives, policy)
+    found = collect_lessons(
+        compared, workflow, content, audience, feedback, objectives, policy, data=data
+    )
     summary = summary_section(
         data, compared, objectives, latest_nps(feedback.facts["nps_waves"]), found[:3]
     )

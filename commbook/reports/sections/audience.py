@@ -31,12 +31,14 @@ def audience_section(data: ReportData) -> Section:
     else:
         s.add(blocks.notice(f"No member was active in {data.period.title}."))
 
-    first = data.activity["occurred_at"].min() if len(data.activity) else data.start
-    cohort_start = max(pd.Timestamp(first).tz_convert(data.tz), _month_start(data.end, data.tz, 5))
+    # whole calendar months: a cohort is everyone who joined in its month, whenever the
+    # loaded events start (as metrics.cohort_retention counts them)
+    cohort_start = _month_start(data.end, data.tz, 5)
     retention = metrics.cohort_retention(
-        data.activity, data.members, cohort_start, data.end, data.tz, max_months=5
+        data.activity, data.members, cohort_start, data.known_end, data.tz, max_months=5
     )
     s.facts["retention"] = retention
+    s.facts["complete_retention"] = complete_months(retention, data.known_end, data.tz)
     s.add(
         blocks.subtitle(
             "Retention of new members",
@@ -80,6 +82,22 @@ def audience_section(data: ReportData) -> Section:
         )
     )  # fmt: skip
     return s
+
+
+def complete_months(retention: pd.DataFrame, end: pd.Timestamp, tz: dt.tzinfo) -> pd.DataFrame:
+    """``retention`` with the cells of months not complete at ``end`` (exclusive) blanked:
+    month N of cohort C counts once the calendar month C + N has ended."""
+    if retention.empty:
+        return retention
+    local = (end - pd.Timedelta(microseconds=1)).tz_convert(tz)
+    last_complete = local.year * 12 + local.month - 1  # the month of the last instant…
+    if (end.tz_convert(tz) - pd.Timedelta(microseconds=1)).month == end.tz_convert(tz).month:
+        last_complete -= 1  # …unless it ends with it, it is still running
+    out = retention.copy()
+    cohort = out["cohort"].map(lambda c: int(c[:4]) * 12 + int(c[5:7]) - 1)
+    for column in [c for c in out.columns if isinstance(c, int | np.integer)]:
+        out[column] = out[column].where(cohort + int(column) <= last_complete)
+    return out
 
 
 def _month_start(end: pd.Timestamp, tz: dt.tzinfo, months_back: int) -> pd.Timestamp:

@@ -9,7 +9,7 @@ import pandas as pd
 from commbook import metrics
 from commbook.metrics.catalog import Inputs
 from commbook.reports.data import ReportData
-from commbook.reports.sections._common import _nan
+from commbook.reports.sections._common import _nan, period_name
 
 ACTIVITY_KEYS = (
     "members",
@@ -35,19 +35,25 @@ def comparison(data: ReportData) -> pd.DataFrame:
     ``metrics.compare`` computes each key on its own; the activity and conversation keys
     share one ``activity_summary`` and one ``threads`` table per window here, which is
     what makes the report fast on a million events.
+
+    When the data ends inside the period (``data.known_until``), both windows are cut to
+    the same elapsed time (``metrics.compare``'s ``as_of``); when the period has no data at
+    all, every current value is unknown (``NaN``) — never a drop to zero.
     """
+    span = (data.start, data.end, data.tz)
+    cut = {"as_of": data.known_until}
     cheap = [
         metrics.compare(
             ("members", "new_members", "churned_members", "net_growth"),
-            Inputs(members=data.members), data.start, data.end, data.tz,
+            Inputs(members=data.members), *span, **cut,
         ),
-        metrics.compare(
-            ("contribution_rate",), Inputs(events=data.activity), data.start, data.end, data.tz
-        ),
-        metrics.compare(CONTENT_KEYS, Inputs(content=data.content), data.start, data.end, data.tz),
+        metrics.compare(("contribution_rate",), Inputs(events=data.activity), *span, **cut),
+        metrics.compare(CONTENT_KEYS, Inputs(content=data.content), *span, **cut),
     ]  # fmt: skip
     shared = _shared_rows(data, cheap[0].iloc[0])
     frame = pd.concat([*cheap, shared], ignore_index=True)
+    if not data.has_data:
+        frame = frame.assign(current=math.nan, change=math.nan, change_pct=math.nan, verdict=None)
     order = {k: i for i, k in enumerate(ACTIVITY_KEYS + CONVERSATION_KEYS + CONTENT_KEYS)}
     return frame.sort_values("metric", key=lambda m: m.map(order)).reset_index(drop=True)
 
@@ -75,8 +81,8 @@ def _window_values(data: ReportData, lo: pd.Timestamp, hi: pd.Timestamp) -> dict
 def _shared_rows(data: ReportData, like: pd.Series) -> pd.DataFrame:
     from commbook.metrics.catalog import CATALOG, HIGHER
 
-    now = _window_values(data, data.start, data.end)
-    before = _window_values(data, *data.previous)
+    now = _window_values(data, like["current_start"], like["current_end"])
+    before = _window_values(data, like["previous_start"], like["previous_end"])
     rows = []
     for key, current in now.items():
         entry, previous = CATALOG[key], before[key]
@@ -104,3 +110,16 @@ def _shared_rows(data: ReportData, like: pd.Series) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=like.index)
+
+
+def compared_names(data: ReportData, compared: pd.DataFrame) -> tuple[str, str]:
+    """``(current, previous)`` names of the windows ``compared`` holds: the period's title
+    and the previous period's name, or "1 Dec – 3 Dec 2026" and "1 Nov – 3 Nov 2026" when
+    both were cut to the days the data covers."""
+    row = compared.iloc[0]
+    if not bool(row["partial"]):
+        return data.period.title, period_name(*data.previous, data.tz)
+    return (
+        period_name(row["current_start"], row["current_end"], data.tz),
+        period_name(row["previous_start"], row["previous_end"], data.tz),
+    )

@@ -7,20 +7,20 @@ import pandas as pd
 from commbook import charts, metrics
 from commbook.reports import blocks
 from commbook.reports.data import ReportData
+from commbook.reports.periods import short_day
 from commbook.reports.sections._common import (
     Section,
     _kpi,
     format_change,
     format_value,
-    period_name,
 )
-from commbook.reports.sections.comparison import IN_WORDS
+from commbook.reports.sections.comparison import IN_WORDS, compared_names
 
 
 def engagement_section(data: ReportData, compared: pd.DataFrame) -> Section:
     """Engagement and growth: activity KPIs, weekly actives, joins and leavers, and every
     compared metric in a table."""
-    prev = period_name(*data.previous, data.tz)
+    now, prev = compared_names(data, compared)
     s = Section("engagement", "Engagement and growth")
     s.add(
         blocks.section_title(
@@ -30,7 +30,11 @@ def engagement_section(data: ReportData, compared: pd.DataFrame) -> Section:
         )
     )
     by_key = compared.set_index("metric")
+    last_day = (compared["current_end"].iloc[0] - pd.Timedelta(microseconds=1)).tz_convert(data.tz)
     s.facts = {k: by_key.loc[k, "current"] for k in by_key.index}
+    if not data.has_data:
+        s.add(blocks.notice(f"Nothing is known yet about {data.period.title}."))
+        return s
     if not by_key.loc["active_members", "current"]:
         s.add(blocks.notice(f"No member was active in {data.period.title}."))
         return s
@@ -51,13 +55,13 @@ def engagement_section(data: ReportData, compared: pd.DataFrame) -> Section:
         blocks.paragraph(
             f"{joins:,.0f} members joined and {left:,.0f} left, a net change of "
             f"{joins - left:+,.0f}. The community had {by_key.loc['members', 'current']:,.0f} "
-            f"members at the end of {data.period.title}."
+            f"members on {short_day(last_day)}."
         )
     )
     s.add(blocks.subtitle("This period against the previous one"))
     s.add(
         blocks.rich_table(
-            ["Metric", data.period.title, prev, "Change"],
+            ["Metric", now, prev, "Change"],
             [
                 [
                     r.label,

@@ -8,9 +8,13 @@ from dataclasses import replace
 
 import pandas as pd
 
+from commbook import metrics
 from commbook.reports import blocks, lessons
+from commbook.reports.data import ReportData
 from commbook.reports.lessons import Lesson
+from commbook.reports.periods import short_day
 from commbook.reports.sections._common import Section, _nan, _type_name
+from commbook.reports.sections.comparison import compared_names
 from commbook.reports.sections.objectives import ObjectiveRow
 from commbook.triage.sla import SLAPolicy, load_sla
 
@@ -23,12 +27,18 @@ def collect_lessons(
     feedback: Section,
     objectives: Sequence[ObjectiveRow],
     policy: SLAPolicy | None = None,
+    data: ReportData | None = None,
 ) -> list[Lesson]:
     """Run every rule of ``commbook.reports.lessons`` on what the sections computed;
-    problems first, then what went well."""
+    problems first, then what went well. With ``data``: a period without data gets no
+    lesson about the period (only the objectives'), and findings on a period the data
+    covers in part say which days they compare."""
     policy = policy or load_sla()
     by_key = compared.set_index("metric")
     found: list[Lesson | None] = []
+    if data is not None and not data.has_data:
+        found.append(lessons.objectives_rule([(r.title, r.status) for r in objectives]))
+        return [x for x in found if x is not None]
     times = workflow.facts.get("times")
     if times is not None:
         before = workflow.facts["previous_times"].set_index("category")
@@ -43,6 +53,7 @@ def collect_lessons(
                     target,
                     weekend["weekend"].get(r.category),
                     weekend["weekday"].get(r.category),
+                    items=r.items,
                 )
             )
             found.append(
@@ -58,10 +69,21 @@ def collect_lessons(
         )
     threads = by_key.loc["threads", "current"]
     rate = by_key.loc["unanswered_rate", "current"]
-    found.append(lessons.unanswered_rule(None if _nan(rate) else rate / 100, int(threads or 0)))
+    so_far, windows = "", "the previous period"
+    if data is not None:
+        until = metrics.answers_counted_until(data.end)
+        if data.known_end < until:
+            so_far = short_day(data.known_end - pd.Timedelta(microseconds=1))
+        if bool(compared["partial"].iloc[0]):
+            windows = f"the same days of {compared_names(data, compared)[1]}"
+    found.append(
+        lessons.unanswered_rule(None if _nan(rate) else rate / 100, int(threads or 0), so_far)
+    )
     found.append(
         lessons.active_members_rule(
-            by_key.loc["active_members", "current"], by_key.loc["active_members", "previous"]
+            by_key.loc["active_members", "current"],
+            by_key.loc["active_members", "previous"],
+            windows,
         )
     )
     if content.facts.get("recommendations"):
@@ -75,7 +97,11 @@ def collect_lessons(
     if ranking is not None and len(ranking):
         named_ranking = ranking.assign(content_type=ranking["content_type"].map(_type_name))
         found.append(lessons.weakest_content_rule(named_ranking))
-    found.append(lessons.retention_rule(audience.facts["retention"]))
+    found.append(
+        lessons.retention_rule(
+            audience.facts.get("complete_retention", audience.facts["retention"])
+        )
+    )
     waves = feedback.facts.get("nps_waves")
     if waves is not None and len(waves):
         found.append(lessons.nps_rule(waves))

@@ -1,0 +1,129 @@
+""" "Now" for every surface: today, the day the data ends, and default periods.
+
+The report, the dashboard, the apps, the notebooks and the CLI all judge "now" the same way:
+
+- :func:`today` is the local day in the team's timezone — or ``COMMBOOK_TODAY``
+  (``Settings.today``) when set, so a test or a demo can drive the clock explicitly;
+- :func:`data_ends` is the local day of the latest activity event in the store: the last
+  import. Nothing after it is known, so a figure after it is "no data", never a drop to 0;
+- :func:`as_of` is the earlier of the two: objectives are judged on it everywhere;
+- :func:`choose_period` resolves a period spec against today, and when a *relative* spec
+  (``last_month``, ``this_quarter`` …) names a period with no data at all because the data
+  stops before it, takes the same spec as if today were the day after the data ends — and
+  says so (:attr:`PeriodChoice.notes`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from commbook.reports.periods import Period, is_relative, resolve_period, short_day
+
+
+def today(tz: str | dt.tzinfo | None = None) -> dt.date:
+    """Today in ``tz`` (default: the configured timezone), or ``Settings.today`` if set."""
+    from zoneinfo import ZoneInfo
+
+    from commbook.config import get_settings
+
+    settings = get_settings()
+    if settings.today is not None:
+        return settings.today
+    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or settings.timezone)
+    return dt.datetime.now(zone).date()
+
+
+def data_ends(url: str | None = None, tz: str | dt.tzinfo | None = None) -> dt.date | None:
+    """The local day (in ``tz``, default the configured one) of the latest activity event
+    in the store; ``None`` when the store has none."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from commbook.config import get_settings
+    from commbook.store import ActivityEvent, session_scope
+
+    with session_scope(url) as session:
+        latest = session.scalar(select(func.max(ActivityEvent.occurred_at)))
+    if latest is None:
+        return None
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=dt.UTC)
+    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or get_settings().timezone)
+    return latest.astimezone(zone).date()
+
+
+def as_of(
+    url: str | None = None, *, on: dt.date | None = None, tz: str | dt.tzinfo | None = None
+) -> dt.date:
+    """The day things are judged on: ``on`` (default :func:`today`), or the day the data
+    ends if that is earlier."""
+    day = on or today(tz)
+    ends = data_ends(url, tz)
+    return min(day, ends) if ends is not None else day
+
+
+def data_ends_note(ends: dt.date | None, period: Period) -> str | None:
+    """ "Data ends 31 Oct 2026 — the last import." when the data stops before the period's
+    last day (``None`` when the period is covered, or when there is no data at all)."""
+    if ends is None or ends >= period.last_day:
+        return None
+    if ends < period.first_day:
+        return (
+            f"Data ends {short_day(ends)} — the last import: nothing is known yet about "
+            f"{period.title}."
+        )
+    return (
+        f"Data ends {short_day(ends)} — the last import: figures for {period.title} cover "
+        f"{short_day(period.first_day)} – {short_day(ends)} only, and are compared with the "
+        "same number of days of the period before."
+    )
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The period a surface shows: ``period``; ``asked``: what the spec named against
+    today; ``data_ends``: the last day with data (``None``: no data)."""
+
+    period: Period
+    asked: Period
+    data_ends: dt.date | None
+
+    @property
+    def moved(self) -> bool:
+        return self.period != self.asked
+
+    @property
+    def notes(self) -> list[str]:
+        """What to say at the top of the page (may be empty)."""
+        out = []
+        if self.moved:
+            out.append(f"{self.asked.title} has no data yet, so this shows {self.period.title}.")
+        note = data_ends_note(self.data_ends, self.period)
+        if note:
+            out.append(note)
+        return out
+
+
+def choose_period(
+    spec: str,
+    url: str | None = None,
+    *,
+    on: dt.date | None = None,
+    tz: str | dt.tzinfo | None = None,
+    ends: dt.date | None = None,
+) -> PeriodChoice:
+    """The period ``spec`` names on ``on`` (default :func:`today`); a relative spec whose
+    period starts after the data ends is taken as of the day after the data ends.
+    ``ends``: the data's last day if already known (else read from the store)."""
+    from commbook.config import get_settings
+
+    tz = tz or get_settings().timezone
+    day = on or today(tz)
+    asked = resolve_period(spec, today=day, tz=tz)
+    ends = ends if ends is not None else data_ends(url, asked.tz)
+    period = asked
+    if is_relative(spec) and ends is not None and ends < asked.first_day:
+        period = resolve_period(spec, today=ends + dt.timedelta(days=1), tz=tz)
+    return PeriodChoice(period, asked, ends)

@@ -1,0 +1,177 @@
+"""Any day: the clock, the data's last day, default periods, and a sample set that moves
+with today — so no surface shows an empty month as a 100 % drop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, copy_sample_db
+from sqlalchemy import select
+
+from commbook import clock, metrics
+from commbook.cli import main
+from commbook.config import Settings
+from commbook.errors import CommbookError
+from commbook.metrics.catalog import Inputs
+from commbook.reports import sections
+from commbook.reports.data import load_report_data
+from commbook.reports.sections.comparison import compared_names
+from commbook.samples import load_samples
+
+SAMPLES = ROOT / "data" / "samples"
+SAMPLE_END = dt.date(2026, 10, 31)  # the committed files' last event day
+TODAY = dt.date(2026, 12, 4)
+
+
+@pytest.fixture
+def sample_url(sample_db: Path, tmp_path: Path) -> str:
+    return copy_sample_db(sample_db, tmp_path / "store")
+
+
+# --- the clock -----------------------------------------------------------------------------
+
+
+def test_commbook_today_fixes_the_clock_and_a_bad_value_is_one_clear_line() -> None:
+    settings = Settings.from_env({"COMMBOOK_HOME": "/tmp", "COMMBOOK_TODAY": "2031-02-28"})
+    assert settings.today == dt.date(2031, 2, 28)
+    assert Settings.from_env({"COMMBOOK_HOME": "/tmp"}).today is None
+    with pytest.raises(CommbookError, match="COMMBOOK_TODAY: '28/02/2031' is not a date"):
+        Settings.from_env({"COMMBOOK_HOME": "/tmp", "COMMBOOK_TODAY": "28/02/2031"})
+
+
+def test_a_relative_period_without_data_moves_back_to_the_data_and_says_so() -> None:
+    moved = clock.choose_period("last_month", on=TODAY, tz="UTC", ends=SAMPLE_END)
+    assert (moved.asked.label, moved.period.label, moved.moved) == ("2026-11", "2026-10", True)
+    assert moved.notes == ["November 2026 has no data yet, so this shows October 2026."]
+    # an absolute period is what was asked for, with the data's end said at the top
+    asked = clock.choose_period("2026-11", on=TODAY, tz="UTC", ends=SAMPLE_END)
+    assert (asked.period.label, asked.moved) == ("2026-11", False)
+    assert asked.notes == [
+        "Data ends 31 Oct 2026 — the last import: nothing is known yet about November 2026."
+    ]
+    # covered in part: stays, and the note says which days the figures cover
+    part = clock.choose_period("this_quarter", on=TODAY, tz="UTC", ends=SAMPLE_END)
+    assert part.period.label == "2026-Q4" and not part.moved
+    assert "cover 1 Oct 2026 – 31 Oct 2026 only" in part.notes[0]
+    # data up to date: nothing to say
+    fine = clock.choose_period("last_month", on=TODAY, tz="UTC", ends=dt.date(2026, 12, 3))
+    assert (fine.period.label, fine.notes) == ("2026-11", [])
+
+
+def test_data_ends_is_the_latest_event_day_in_the_timezone(sample_url: str) -> None:
+    assert clock.data_ends(sample_url, "UTC") == SAMPLE_END
+    assert clock.as_of(sample_url, on=TODAY, tz="UTC") == SAMPLE_END
+    assert clock.as_of(sample_url, on=dt.date(2026, 10, 2), tz="UTC") == dt.date(2026, 10, 2)
+
+
+# --- the sample set moves with today -------------------------------------------------------
+
+
+def _triage_delays(url: str) -> pd.Series:
+    from commbook.store import TriageItem, session_scope
+
+    with session_scope(url) as s:
+        rows = s.execute(
+            select(TriageItem.source_id, TriageItem.received_at, TriageItem.first_response_at)
+        ).all()
+    frame = pd.DataFrame(rows, columns=["id", "received", "first"]).set_index("id").sort_index()
+    return frame["first"] - frame["received"]
+
+
+def test_samples_load_moves_every_date_so_the_data_ends_on_the_day_asked(
+    sample_url: str, sqlite_url: str
+) -> None:
+    from commbook.store import Objective, Survey, session_scope
+
+    ends = dt.date(2027, 3, 15)
+    results = load_samples(SAMPLES, sqlite_url, ends=ends)
+    assert clock.data_ends(sqlite_url, "UTC") == ends
+    shift = (ends - SAMPLE_END).days
+    # durations, ids and counts are the committed set's
+    pd.testing.assert_series_equal(_triage_delays(sqlite_url), _triage_delays(sample_url))
+    assert {r.kind: r.inserted for r in results}["events"] == 30_219
+    with session_scope(sqlite_url) as s:
+        names = dict(s.execute(select(Survey.source_id, Survey.name)).all())
+        due = s.scalars(select(Objective.due_date).order_by(Objective.title)).all()
+    with session_scope(sample_url) as s:
+        due_before = s.scalars(select(Objective.due_date).order_by(Objective.title)).all()
+    assert names["nps1"] == "Quarterly NPS 2026-03"  # opened 15 Nov 2025 + 135 days: 30 Mar
+    assert [d - b for d, b in zip(due, due_before, strict=True)] == [dt.timedelta(shift)] * 4
+    # the same day again changes nothing
+    again = load_samples(SAMPLES, sqlite_url, ends=ends)
+    assert all(r.inserted == r.updated == 0 for r in again)
+
+
+def test_cli_samples_load_ends_yesterday_by_default_or_as_is(cb_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    env = {"COMMBOOK_TODAY": "2027-01-10"}
+    out = runner.invoke(main, ["samples", "load", str(SAMPLES)], env=env)
+    assert out.exit_code == 0, out.output
+    assert "sample dates moved 70 days later, so the data ends on 9 Jan 2027" in out.output
+    url = cb_env["COMMBOOK_DATABASE_URL"]
+    assert clock.data_ends(url, "UTC") == dt.date(2027, 1, 9)
+    skipped = runner.invoke(main, ["samples", "load", "--if-empty"], env=env)
+    assert "its data ends on 9 Jan 2027" in skipped.output
+    out = runner.invoke(main, ["samples", "load", str(SAMPLES), "--as-is"], env=env)
+    assert out.exit_code == 0 and clock.data_ends(url, "UTC") == SAMPLE_END
+    both = runner.invoke(main, ["samples", "load", "--as-is", "--ends", "2027-01-01"])
+    assert both.exit_code == 1 and "choose --ends or --as-is, not both" in both.output
+
+
+# --- the report on a store whose data stops before today -----------------------------------
+
+
+def _text(report: sections.Report, key: str) -> str:
+    """The words a reader sees in a section (markup and styles left out)."""
+    page = " ".join(getattr(p, "data", "") or "" for p in report.section(key).parts)
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_report_on_an_empty_month_says_the_data_ends_and_claims_no_drop(sample_url: str) -> None:
+    data = load_report_data("2026-11", url=sample_url, tz="UTC", today=TODAY)
+    assert (data.has_data, data.data_ends, data.as_of) == (False, SAMPLE_END, SAMPLE_END)
+    report = sections.build_report(data)
+    summary = _text(report, "summary")
+    assert "Data ends 31 Oct 2026 — the last import" in summary
+    assert "100%" not in summary and "fell by" not in summary
+    compared = sections.comparison(data)
+    assert compared["current"].isna().all() and compared["verdict"].isna().all()
+    # no lesson about a period without data: only what the objectives say
+    assert {x.area for x in report.section("lessons").facts["lessons"]} <= {"Objectives"}
+    assert "Objectives judged on 31 Oct 2026" in summary
+
+
+def test_default_report_period_is_the_last_month_with_data(sample_url: str) -> None:
+    data = load_report_data("last_month", url=sample_url, tz="UTC", today=TODAY)
+    assert data.period.label == "2026-10" and data.has_data and data.known_until is None
+    assert data.notes == ("November 2026 has no data yet, so this shows October 2026.",)
+
+
+def test_a_partly_covered_period_compares_the_same_days(sample_url: str) -> None:
+    data = load_report_data("2026-Q4", url=sample_url, tz="UTC", today=TODAY)
+    cut = pd.Timestamp("2026-11-01", tz="UTC")
+    assert data.known_until == cut
+    ours = sections.comparison(data).set_index("metric")
+    assert ours["partial"].all()
+    for frame, keys in (
+        (Inputs(events=data.activity, members=data.members), sections.ACTIVITY_KEYS),
+        (Inputs(events=data.conversations), sections.CONVERSATION_KEYS),
+        (Inputs(content=data.content), sections.CONTENT_KEYS),
+    ):
+        theirs = metrics.compare(keys, frame, data.start, data.end, data.tz, as_of=cut)
+        pd.testing.assert_frame_equal(
+            ours.loc[list(keys)], theirs.set_index("metric"), check_dtype=False
+        )
+    names = compared_names(data, sections.comparison(data))
+    assert names == ("October 2026", "July 2026")  # the same 31 days of each quarter
+    retention = sections.build_report(data).section("audience").facts["complete_retention"]
+    october = retention[retention["cohort"] == "2026-10"].iloc[0]
+    assert not math.isnan(october[0]) and math.isnan(october[1])  # November is not known
