@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from commbook.calendar import service
 from commbook.reports import blocks
-from commbook.reports.data import ReportData, next_window
+from commbook.reports.data import ReportData, _upcoming, next_window
 from commbook.reports.periods import resolve_period
 from commbook.reports.runner import run_report
 from commbook.reports.sections.calendar import calendar_section, expand_upcoming
-from commbook.store import Channel, ContentItem, get_engine, session_scope
+from commbook.store import Channel, ContentItem, session_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
@@ -57,36 +57,6 @@ def _add_calendar(url: str) -> None:
         )  # fmt: skip
 
 
-def _upcoming_with_rules(url: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """What the report's loader needs to read for the calendar preview: one-off items of
-    the window and every series begun before its end, with their rule and timezone."""
-    from sqlalchemy import and_, or_
-
-    stmt = (
-        select(
-            ContentItem.scheduled_at, ContentItem.title, ContentItem.content_type, Channel.key,
-            ContentItem.status, ContentItem.owner, ContentItem.campaign, ContentItem.rrule,
-            ContentItem.timezone,
-        )
-        .outerjoin(Channel, ContentItem.channel_id == Channel.id)
-        .where(
-            or_(
-                and_(ContentItem.rrule.is_(None), ContentItem.scheduled_at >= lo.to_pydatetime(),
-                     ContentItem.scheduled_at < hi.to_pydatetime()),
-                and_(ContentItem.rrule.is_not(None), ContentItem.scheduled_at < hi.to_pydatetime()),
-            ),
-            ContentItem.status != "cancelled",
-        )
-    )  # fmt: skip
-    with get_engine(url).connect() as conn:
-        rows = conn.execute(stmt).all()
-    columns = ["scheduled_at", "title", "content_type", "channel", "status", "owner",
-               "campaign", "rrule", "timezone"]  # fmt: skip
-    frame = pd.DataFrame.from_records(rows, columns=columns).astype("object")
-    frame["scheduled_at"] = pd.to_datetime(frame["scheduled_at"], utc=True)
-    return frame
-
-
 def _report_data(upcoming: pd.DataFrame) -> ReportData:
     p = resolve_period("2026-10", tz="Europe/Paris")
     start, end = pd.Timestamp(p.start), pd.Timestamp(p.end)
@@ -103,7 +73,7 @@ def test_recurring_items_are_listed_on_each_date_like_the_planning_calendar(
 ) -> None:
     _add_calendar(sqlite_url)
     lo, hi = next_window(*[pd.Timestamp(x) for x in _window()], PARIS)
-    upcoming = _upcoming_with_rules(sqlite_url, lo, hi)
+    upcoming = _upcoming(sqlite_url, lo, hi)
     expanded = expand_upcoming(upcoming, lo, hi)
     planned = service.occurrences(lo.to_pydatetime(), hi.to_pydatetime(), url=sqlite_url)
     assert [pd.Timestamp(o.start) for o in planned] == list(expanded["scheduled_at"])

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from commbook import clock, frames
 from commbook.errors import NotFound
@@ -397,9 +397,17 @@ def _segments(
 
 
 def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """Content items scheduled in ``[lo, hi)`` that are not cancelled."""
+    """Content items of ``[lo, hi)`` that are not cancelled: one-off items scheduled in the
+    window, and every recurring series begun before its end with its rule (``rrule``) and
+    ``timezone`` — ``sections.calendar.expand_upcoming`` lists each occurrence."""
     from commbook.store import Channel, ContentItem
 
+    one_off = and_(
+        ContentItem.rrule.is_(None),
+        ContentItem.scheduled_at >= lo.to_pydatetime(),
+        ContentItem.scheduled_at < hi.to_pydatetime(),
+    )
+    series = and_(ContentItem.rrule.is_not(None), ContentItem.scheduled_at < hi.to_pydatetime())
     stmt = (
         select(
             ContentItem.scheduled_at,
@@ -409,18 +417,19 @@ def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFra
             ContentItem.status,
             ContentItem.owner,
             ContentItem.campaign,
+            ContentItem.rrule,
+            ContentItem.timezone,
         )
         .outerjoin(Channel, ContentItem.channel_id == Channel.id)
-        .where(
-            ContentItem.scheduled_at >= lo.to_pydatetime(),
-            ContentItem.scheduled_at < hi.to_pydatetime(),
-            ContentItem.status != "cancelled",
-        )
+        .where(or_(one_off, series), ContentItem.status != "cancelled")
         .order_by(ContentItem.scheduled_at, ContentItem.id)
     )
     with get_engine(url).connect() as conn:
         rows = conn.execute(stmt).all()
-    columns = ["scheduled_at", "title", "content_type", "channel", "status", "owner", "campaign"]
+    columns = [
+        "scheduled_at", "title", "content_type", "channel", "status", "owner", "campaign",
+        "rrule", "timezone",
+    ]  # fmt: skip
     frame = pd.DataFrame.from_records(rows, columns=columns)
     frame["scheduled_at"] = pd.to_datetime(frame["scheduled_at"], utc=True)
     for column in columns[1:]:
