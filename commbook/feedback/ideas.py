@@ -16,9 +16,10 @@ Themes come from :func:`commbook.feedback.themes.themes` (TF-IDF + NMF). A theme
 
 **Calendar convention.** An idea made from a theme is a calendar item whose campaign /
 tags include :data:`FROM_FEEDBACK_TAG` (``from-feedback``) and whose notes hold the
-marker ``[feedback-theme:<key>]``. The key is the theme label's words, lower-case, sorted
-and joined by ``-`` ("docs tutorial / search" → ``docs-search-tutorial``), so the same
-theme found again next week maps to the same item. Pure functions; the store side is
+marker ``[feedback-theme:<key>]``. The key is the words of the theme's topic (its subject
+in one or two words, else its label), lower-case, sorted and joined by ``-`` ("mobile
+app" → ``app-mobile``), so the same theme found again next week — even phrased a little
+differently — maps to the same item. Pure functions; the store side is
 ``commbook.triage.ideas``. Reference: ``docs/triage.md``.
 """
 
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from commbook.errors import ValidationError
-from commbook.feedback.themes import quotes, themes
+from commbook.feedback.themes import themes
 from commbook.feedback.vader import NEGATIVE_MAX
 from commbook.metrics._schema import ANY, TIMESTAMP, require
 
@@ -43,6 +44,14 @@ MIN_DAYS = 2
 N_THEMES = 8
 FEEDBACK = {"text": ANY, "source": ANY, "at": TIMESTAMP}
 _MARK = re.compile(r"\[feedback-theme:([a-z0-9-]+)\]")
+REQUEST = re.compile(
+    r"\b(?:please (?:add|make|bring|give|let)|add (?:a|an|some|more)|would (?:love|like)"
+    r"|would be (?:great|nice|useful|helpful|good)|any plans|i wish|wish (?:there|you|we)"
+    r"|could (?:you|we) (?:add|have|get|make)|can (?:you|we) (?:add|have|get)|we need"
+    r"|it would help|should have)\b",
+    re.IGNORECASE,
+)
+"""A text that asks for something: "Please add a dark mode", "Would love more events"."""
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -77,8 +86,10 @@ class RecurringTheme:
     """A theme that keeps coming back, with its evidence.
 
     ``mentions`` = ``triage_items`` + ``survey_comments``; ``days``: distinct days it was
-    mentioned on; ``quotes``: up to three of the texts that weigh most on the theme;
-    ``channel``: where it was raised most (``None`` if nowhere in particular).
+    mentioned on; ``quotes``: up to three typical texts of the theme (closest to its
+    centre, in its tone); ``channel``: where it was raised most (``None`` if nowhere in
+    particular); ``topic``: its subject in one or two words ("mobile app"); ``requests``:
+    the mentions that ask for something (:data:`REQUEST`).
     """
 
     key: str
@@ -93,6 +104,18 @@ class RecurringTheme:
     mean_sentiment: float
     quotes: tuple[str, ...]
     channel: str | None = None
+    topic: str = ""
+    requests: int = 0
+
+    @property
+    def subject(self) -> str:
+        """What the theme is about, for titles: its ``topic``, else its label."""
+        return self.topic or self.label.replace(" / ", " and ")
+
+    @property
+    def asks(self) -> bool:
+        """Mostly requests ("please add…", "would love…"): at least half the mentions."""
+        return self.requests * 2 >= self.mentions > 0
 
     @property
     def negative(self) -> bool:
@@ -141,7 +164,6 @@ def recurring_themes(
         mine = placed["theme"].eq(theme.id).fillna(False).to_numpy(dtype=bool)
         if mine.sum() < min_mentions or day[mine].nunique() < min_days:
             continue
-        ranked = placed.loc[mine, "weight"].sort_values(ascending=False, kind="stable")
         source = rows.loc[mine, "source"].astype(str)
         channel = None
         if "channel" in rows.columns:
@@ -153,7 +175,7 @@ def recurring_themes(
         sentiment = placed.loc[mine, "sentiment"].to_numpy(dtype=float)
         found.append(
             RecurringTheme(
-                key=theme_key(theme.label),
+                key=theme_key(theme.topic or theme.label),
                 label=theme.label,
                 terms=theme.terms,
                 mentions=int(mine.sum()),
@@ -163,8 +185,10 @@ def recurring_themes(
                 first_at=pd.Timestamp(rows.loc[mine, "at"].min()),
                 last_at=pd.Timestamp(rows.loc[mine, "at"].max()),
                 mean_sentiment=float(np.nanmean(sentiment)) if len(sentiment) else np.nan,
-                quotes=quotes(texts.loc[ranked.index], 3),
+                quotes=theme.quotes,
                 channel=channel,
+                topic=theme.topic,
+                requests=int(texts[mine].str.contains(REQUEST).sum()),
             )
         )
     return sorted(found, key=lambda t: (-t.mentions, t.key))
@@ -182,15 +206,30 @@ class ContentIdea:
     notes: str
 
 
-def propose_idea(theme: RecurringTheme, tz: dt.tzinfo | str = "UTC") -> ContentIdea:
-    """A content idea for ``theme``: a "FAQ post on <label>" when members mostly complain
-    about it (mean sentiment negative — answer what keeps going wrong), otherwise a
-    "Guide: <Label>" article. Notes hold the evidence and the theme's key marker."""
-    label = theme.label.replace(" / ", ", ")
+def idea_title(theme: RecurringTheme) -> tuple[str, str]:
+    """(title, content type) of the idea for ``theme``, a title a manager would write
+    about its subject (:attr:`RecurringTheme.subject`):
+
+    - mostly requests → "Dark mode: what members asked for and where it stands" (post);
+    - mostly complaints (mean sentiment negative) → "FAQ: problems with the mobile app and
+      how to solve them" (post);
+    - otherwise → "Guide: getting started with the build nights" (article).
+    """
+    subject = " ".join(theme.subject.split())
+    if theme.asks:
+        return (
+            f"{subject[:1].upper()}{subject[1:]}: what members asked for and where it stands",
+            "post",
+        )
     if theme.negative:
-        title, content_type = f"FAQ post on {label}", "post"
-    else:
-        title, content_type = f"Guide: {label[:1].upper()}{label[1:]}", "article"
+        return f"FAQ: problems with the {subject} and how to solve them", "post"
+    return f"Guide: getting started with the {subject}", "article"
+
+
+def propose_idea(theme: RecurringTheme, tz: dt.tzinfo | str = "UTC") -> ContentIdea:
+    """A content idea for ``theme``: its title and type from :func:`idea_title`; notes
+    hold the evidence, typical quotes and the theme's key marker."""
+    title, content_type = idea_title(theme)
     lines = [
         f'From recurring feedback, theme "{theme.label}".',
         f"{theme.evidence(tz)}.",

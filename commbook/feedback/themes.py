@@ -700,11 +700,13 @@ def _phrases(
         rows = rows[np.linspace(0, len(rows) - 1, PHRASE_SAMPLE).astype(int)]
     overall: Counter[str] = Counter()
     within: list[Counter[str]] = [Counter() for _ in range(n)]
+    position: list[Counter[str]] = [Counter() for _ in range(n)]  # summed first positions
     sizes = np.zeros(n, dtype=int)
     for row in rows:
         spans = _spans(texts.iat[row])
-        overall.update(spans)
-        within[int(theme[row])].update(spans)
+        overall.update(spans.keys())
+        within[int(theme[row])].update(spans.keys())
+        position[int(theme[row])].update(spans)
         sizes[int(theme[row])] += 1
     out: list[tuple[str, str]] = []
     used: set[str] = set()
@@ -715,7 +717,8 @@ def _phrases(
                 (-(c / sizes[t]) * (c / overall[p]) * (1 + 0.1 * (len(p.split()) - 1)), p)
                 for p, c in within[t].items()
             ),
-            key=lambda sp: (sp[0], sp[1]),
+            # ties: the phrase written earlier in its texts (the subject), then a–z
+            key=lambda sp: (sp[0], position[t][sp[1]] / within[t][sp[1]], sp[1]),
         )
         labels = [p for _, p in scored if within[t][p] >= need and _names_something(p)]
         if labels:  # a longer phrase around the best one, when it is common enough
@@ -736,11 +739,29 @@ def _phrases(
             for _, p in scored
             if len(p.split()) <= 2
             and within[t][p] >= need
-            and not any(_negates(w) or _is_opinion(w) for w in p.split())
+            and not any(_negates(w) or _is_opinion(w) or not _is_content(w) for w in p.split())
         ]
-        out.append((label, topics[0] if topics else label))
+        out.append((label, _topic(label, topics, within[t])))
     labels = _unique([label for label, _ in out])
     return [(label, topic) for label, (_, topic) in zip(labels, out, strict=True)]
+
+
+def _topic(label: str, topics: list[str], counts: Counter[str]) -> str:
+    """The subject of a theme for titles: the label itself when it is a topic; else the
+    most common topic inside the label, its first words counting a fifth more and the
+    longer winning a tie ("mobile app is slow" → "mobile app"); else the best topic,
+    else the label."""
+    if label in topics:
+        return label
+    words = label.split()
+    inside = [p for p in topics if _contains(label, p)]
+    if not inside:
+        return topics[0] if topics else label
+
+    def score(p: str) -> float:
+        return counts[p] * (1.2 if words[: len(p.split())] == p.split() else 1.0)
+
+    return max(inside, key=lambda p: (score(p), len(p)))
 
 
 def _contains(phrase: str, part: str) -> bool:
@@ -776,9 +797,11 @@ def _is_content(word: str) -> bool:
     return len(base) >= 2 and base not in _stop_words_set() and not _negates(word)
 
 
-def _spans(text: str) -> set[str]:
-    """The candidate phrases of a text (see :func:`_phrases`)."""
-    out: set[str] = set()
+def _spans(text: str) -> dict[str, int]:
+    """The candidate phrases of a text (see :func:`_phrases`), each with the position of
+    its first word in the text (first occurrence)."""
+    out: dict[str, int] = {}
+    offset = 0
     for clause in _CLAUSE.split(text.casefold().replace("’", "'")):
         words = _PHRASE_WORD.findall(clause)
         for i, first in enumerate(words):
@@ -788,9 +811,10 @@ def _spans(text: str) -> set[str]:
             for j in range(i if starts else i + 1, min(i + MAX_PHRASE_WORDS, len(words))):
                 word = words[j]
                 if _is_content(word):
-                    out.add(" ".join(words[i : j + 1]))
+                    out.setdefault(" ".join(words[i : j + 1]), offset + i)
                 elif word not in LINK_WORDS:
                     break
+        offset += len(words)
     return out
 
 
