@@ -130,3 +130,33 @@ def test_survey_sentiment_reads_each_comment_with_its_surveys_question() -> None
     assert scored["label"].iloc[4] == "positive"
     with pytest.raises(ValidationError, match="missing column 'comment'"):
         survey_sentiment(pd.DataFrame({"text": ["x"]}))
+
+
+def test_waves_read_comments_with_the_question_of_their_survey() -> None:
+    from commbook.feedback import waves
+
+    surveys = pd.DataFrame(
+        {
+            "survey": ["csat", "nps1"],
+            "question": ["How satisfied are you?", "How likely …?"],
+            "comment_question": ["Anything we could have done better?", ""],
+        }
+    )
+    responses = pd.DataFrame(
+        {
+            "survey": ["csat", "csat", "nps1", "gone"],
+            "survey_kind": ["csat", "csat", "nps", "nps"],
+            "comment": ["Nothing.", "n/a", "Nothing.", "Slow and buggy app"],
+        }
+    )
+    asked = waves.with_questions(responses, surveys)
+    assert asked["comment_question"].tolist() == [
+        "Anything we could have done better?", "Anything we could have done better?", "", "",
+    ]  # fmt: skip
+    assert asked["question"].iloc[3] == ""  # a survey not in the frame
+    counts = waves.sentiment_counts(asked, "survey")
+    # "Nothing." to the CSAT question is praise; the placeholder and the NPS "Nothing."
+    # (a reason question: no opinion) are not counted
+    assert counts.values.tolist() == [["csat", "positive", 1], ["gone", "negative", 1]]
+    no_column = waves.with_questions(responses, surveys.drop(columns=["comment_question"]))
+    assert no_column["comment_question"].eq("").all()

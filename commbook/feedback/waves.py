@@ -8,6 +8,8 @@ Pure functions used by the feedback notebook (``notebooks/feedback.ipynb``):
   tenure at the time of answering (``newcomer`` in the first 90 days, else
   ``established``), for breakdowns;
 - :func:`by_wave` — NPS (or CSAT) per survey, oldest wave first, with the interval;
+- :func:`with_questions` — adds each response's survey ``question`` and
+  ``comment_question``, so comments are read with the question they answer;
 - :func:`sentiment_counts` — how many comments were negative / neutral / positive per
   group.
 """
@@ -21,7 +23,7 @@ import pandas as pd
 from commbook.errors import NotFound, ValidationError
 from commbook.feedback._input import require_columns
 from commbook.feedback.scores import SMALL_GROUP, breakdown
-from commbook.feedback.vader import sentiment
+from commbook.feedback.vader import survey_sentiment
 
 NEWCOMER_DAYS = 90
 ATTRIBUTES = ("region", "age_band", "role")
@@ -103,11 +105,27 @@ def by_wave(
     return table.sort_values(["opened_at", "survey"], kind="stable").reset_index(drop=True)
 
 
+def with_questions(responses: pd.DataFrame, surveys: pd.DataFrame) -> pd.DataFrame:
+    """``responses`` with their survey's ``question`` and ``comment_question`` (``""``
+    when the survey, or the column in ``surveys``, is missing), matched on ``survey``."""
+    require_columns(responses, ["survey"], name="responses")
+    require_columns(surveys, ["survey"], name="surveys")
+    out = responses.copy()
+    by_key = surveys.drop_duplicates("survey").set_index("survey")
+    for column in ("question", "comment_question"):
+        values = by_key[column] if column in by_key.columns else pd.Series(dtype=object)
+        out[column] = out["survey"].map(values).astype(object).where(lambda v: v.notna(), "")
+    return out
+
+
 def sentiment_counts(responses: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Comments per ``by`` value and VADER label (``by``, ``label``, ``comments``), groups in
-    order of first appearance; blank comments are not counted."""
+    """Comments per ``by`` value and sentiment label (``by``, ``label``, ``comments``),
+    groups in order of first appearance. Each comment is read with its question when the
+    frame carries it (``vader.survey_sentiment``: "Nothing." to "What could we do
+    better?" is positive); blank comments, placeholders and answers without an opinion
+    are not counted."""
     require_columns(responses, [by, "comment"], name="responses")
-    scored = sentiment(responses["comment"].reset_index(drop=True))
+    scored = survey_sentiment(responses.reset_index(drop=True))
     frame = pd.DataFrame(
         {by: responses[by].astype(object).to_numpy(), "label": scored["label"].astype(object)}
     ).dropna(subset=["label"])
