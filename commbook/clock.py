@@ -9,8 +9,9 @@ The report, the dashboard, the apps, the notebooks and the CLI all judge "now" t
 - :func:`as_of` is the earlier of the two: objectives are judged on it everywhere;
 - :func:`choose_period` resolves a period spec against today, and when a *relative* spec
   (``last_month``, ``this_quarter`` …) names a period with no data at all because the data
-  stops before it, takes the same spec as if today were the day after the data ends — and
-  says so (:attr:`PeriodChoice.notes`).
+  stops before it, takes the same spec as if today were the day after the data ends
+  (``last_…``: the last complete period of data) or the data's last day (``this_…``: the
+  period the data ends in) — and says so (:attr:`PeriodChoice.notes`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,30 @@ def today(tz: str | dt.tzinfo | None = None) -> dt.date:
         return settings.today
     zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or settings.timezone)
     return dt.datetime.now(zone).date()
+
+
+def now(tz: str | dt.tzinfo | None = None) -> dt.datetime:
+    """The current instant — noon of ``Settings.today`` in ``tz`` when the clock is fixed."""
+    from zoneinfo import ZoneInfo
+
+    from commbook.config import get_settings
+
+    settings = get_settings()
+    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or settings.timezone)
+    if settings.today is not None:
+        return dt.datetime.combine(settings.today, dt.time(12), tzinfo=zone)
+    return dt.datetime.now(zone)
+
+
+def known_until(ends: dt.date | None, tz: str | dt.tzinfo) -> dt.datetime | None:
+    """The instant the data stops: the start of the day after ``ends`` in ``tz``."""
+    from zoneinfo import ZoneInfo
+
+    if ends is None:
+        return None
+    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz)
+    day = dt.datetime.combine(ends + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return day.astimezone(dt.UTC).astimezone(zone)
 
 
 def data_ends(url: str | None = None, tz: str | dt.tzinfo | None = None) -> dt.date | None:
@@ -125,5 +150,9 @@ def choose_period(
     ends = ends if ends is not None else data_ends(url, asked.tz)
     period = asked
     if is_relative(spec) and ends is not None and ends < asked.first_day:
-        period = resolve_period(spec, today=ends + dt.timedelta(days=1), tz=tz)
+        # "last month" as if today were the day after the data ends (the last complete
+        # month of data); "this month" as of the data's last day (the month it ends in)
+        running = str(spec).strip().lower().startswith(("this", "current"))
+        anchor = ends if running else ends + dt.timedelta(days=1)
+        period = resolve_period(spec, today=anchor, tz=tz)
     return PeriodChoice(period, asked, ends)

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from commbook import formatting, metrics
+from commbook import clock, formatting, metrics
 from commbook import frames as loaders
 from commbook.csvsafe import safe_frame
 from commbook.errors import ValidationError
@@ -131,6 +131,29 @@ SHORT_LABELS = {
 
 
 # --- periods -------------------------------------------------------------------------------
+
+
+def choose_period(
+    preset: str,
+    tz: str | dt.tzinfo = "UTC",
+    *,
+    today: dt.date | None = None,
+    first: dt.date | None = None,
+    last: dt.date | None = None,
+    url: str | None = None,
+) -> clock.PeriodChoice:
+    """:func:`period_for`, resolved against the data of the store at ``url`` as every
+    surface does (``commbook.clock``): a relative preset with no data because the data ends
+    before it moves back to the data, and the choice says so; ``last_30_days`` ends on the
+    data's last day if that is before today."""
+    ends = clock.data_ends(url, tz)
+    day = today or clock.today(tz)
+    if preset == "last_30_days" and ends is not None:
+        day = min(day, ends)
+    asked = period_for(preset, tz, today=day, first=first, last=last)
+    if preset in ("custom", "last_30_days"):
+        return clock.PeriodChoice(asked, asked, ends)
+    return clock.choose_period(preset, on=day, tz=tz, ends=ends)
 
 
 def period_for(
@@ -582,6 +605,16 @@ def comparison_note(data: PeriodFrames, as_of: dt.datetime | pd.Timestamp | None
             f"compared with the same {days:.1f} days of the previous period ({previous})."
         )
     return f"Changes compare with the previous period: {previous}."
+
+
+def answers_note(data: PeriodFrames) -> str:
+    """The late-answer cut-off every surface uses, in words."""
+    cut = metrics.answers_counted_until(data.end) - pd.Timedelta(microseconds=1)
+    last = cut.tz_convert(data.tz)
+    return (
+        f"Answers to the period's threads count until {last.day} {last:%b %Y} "
+        f"({metrics.FOLLOW_UP_DAYS} days after it)."
+    )
 
 
 # --- charts' data -----------------------------------------------------------------------------

@@ -175,3 +175,47 @@ def test_a_partly_covered_period_compares_the_same_days(sample_url: str) -> None
     retention = sections.build_report(data).section("audience").facts["complete_retention"]
     october = retention[retention["cohort"] == "2026-10"].iloc[0]
     assert not math.isnan(october[0]) and math.isnan(october[1])  # November is not known
+
+
+def test_this_month_without_data_moves_to_the_month_the_data_ends_in() -> None:
+    moved = clock.choose_period("this_month", on=TODAY, tz="UTC", ends=dt.date(2026, 10, 20))
+    assert moved.period.label == "2026-10"
+    assert "cover 1 Oct 2026 – 20 Oct 2026 only" in moved.notes[1]
+
+
+# --- the dashboard on the same store ------------------------------------------------------
+
+
+def test_dashboard_opens_on_the_data_and_compares_the_days_it_covers(
+    sample_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commbook import dashboard
+    from commbook.widgets.dashboard import DashboardApp
+
+    monkeypatch.setenv("COMMBOOK_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("COMMBOOK_TIMEZONE", "UTC")
+    choice = dashboard.choose_period("last_month", "UTC", url=sample_url)
+    assert (choice.period.label, choice.moved) == ("2026-10", True)
+    last30 = dashboard.choose_period("last_30_days", "UTC", url=sample_url)
+    assert (last30.period.first_day, last30.period.last_day) == (
+        dt.date(2026, 10, 2),
+        SAMPLE_END,
+    )
+    app = DashboardApp(sample_url)
+    context = app.context.value
+    assert "October 2026" in context and "November 2026 has no data yet" in context
+    assert "Answers to the period&#x27;s threads count until 30 Nov 2026" in context
+    assert "100" not in app.tiles.value.split("Active members")[1][:200]  # no −100 % drop
+    # the quarter the data ends in: compared over the same days, with the library's numbers
+    app.preset.value = "this_quarter"
+    assert "2026" in app.context.value and "Data ends 31 Oct 2026" in app.context.value
+    partial = dashboard.kpis(app.filtered, as_of=app._as_of())
+    data = load_report_data("2026-Q4", url=sample_url, tz="UTC", today=TODAY)
+    report = sections.comparison(data).set_index("metric")
+    shared = [tile for tile in partial if tile.key in report.index]
+    assert len(shared) >= 6 and all(tile.partial for tile in shared)
+    for tile in shared:
+        row = report.loc[tile.key]
+        assert (tile.value, tile.previous) == pytest.approx(
+            (row["current"], row["previous"]), nan_ok=True
+        ), tile.key

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import ipywidgets as w
 import pandas as pd
 
-from commbook import charts, dashboard, metrics
+from commbook import charts, clock, dashboard, metrics
 from commbook.config import get_settings
 from commbook.errors import CommbookError
 from commbook.widgets.dashboard_view import (
@@ -72,7 +72,8 @@ class DashboardApp:
     ) -> None:
         self.url = url
         self.tz = get_settings().timezone
-        self.now = now or (lambda: dt.datetime.now(dt.UTC))
+        self.now = now or (lambda: clock.now(self.tz))
+        self.choice: clock.PeriodChoice | None = None
         self.data: dashboard.PeriodFrames | None = None
         self.filtered: dashboard.Filtered | None = None
         self.table = pd.DataFrame()
@@ -190,6 +191,14 @@ class DashboardApp:
 
     # --- state --------------------------------------------------------------------------
 
+    def _as_of(self) -> dt.datetime:
+        """ "Now" for the comparison: the clock, or the moment the data stops if earlier
+        (a period the data covers in part is compared over the same days)."""
+        now = pd.Timestamp(self.now())
+        ends = self.choice.data_ends if self.choice else None
+        stop = clock.known_until(ends, self.tz)
+        return min(now, pd.Timestamp(stop)) if stop is not None else now
+
     def _today(self) -> dt.date:
         return pd.Timestamp(self.now()).tz_convert(self.tz).date()
 
@@ -205,14 +214,15 @@ class DashboardApp:
             return
         self.custom.layout.display = "" if self.preset.value == "custom" else "none"
         try:
-            period = dashboard.period_for(
+            self.choice = dashboard.choose_period(
                 self.preset.value,
                 self.tz,
                 today=self._today(),
                 first=self.first.value,
                 last=self.last.value,
+                url=self.url,
             )
-            self.data = dashboard.load_period(self.url, period)
+            self.data = dashboard.load_period(self.url, self.choice.period)
         except CommbookError as exc:
             self._fail(str(exc))
             return
@@ -245,7 +255,10 @@ class DashboardApp:
             return
         try:
             self.filtered = dashboard.apply_filters(self.data, self.filters())
-            now = self.now()
+            now = self._as_of()
+            if now is not None and now <= self.data.start:
+                self._fail(" ".join(self.choice.notes) if self.choice else "No data yet.")
+                return
             kpis = dashboard.kpis(self.filtered, as_of=now)
             workflow = dashboard.workflow_kpis(self.filtered, as_of=now)
             note = dashboard.comparison_note(self.data, now)
@@ -254,8 +267,10 @@ class DashboardApp:
             return
         self.message.value = ""
         period = self.data.period
+        notes = "".join(f"<br>{e(n)}" for n in (self.choice.notes if self.choice else []))
         self.context.value = (
-            f"<b>{e(period.title)}</b> · {e(self.filters().describe())}<br>{e(note)}"
+            f"<b>{e(period.title)}</b> · {e(self.filters().describe())}<br>{e(note)} "
+            f"{e(dashboard.answers_note(self.data))}{notes}"
         )
         self.tiles.value = tiles_html(kpis)
         self.workflow.value = workflow_html(workflow)

@@ -28,12 +28,13 @@ import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
+from commbook import clock
 from commbook.config import get_settings
 from commbook.errors import CommbookError, NotFound, ValidationError
 from commbook.reports import export
 from commbook.reports.index import META, write_index
 from commbook.reports.parameters import declared_parameters, validate_parameters
-from commbook.reports.periods import Period, resolve_period
+from commbook.reports.periods import Period
 from commbook.store import ReportRun, session_scope
 
 FORMATS = ("html", "pdf")
@@ -109,7 +110,9 @@ def run_report(
         raise ValidationError("the notebook has no 'period' parameter", file=notebook.name)
     if "period" in values:
         raise ValidationError("pass the period with period=/--period, not as a parameter")
-    resolved = resolve_period(period, tz=settings.timezone)
+    # a relative period ("last_month") is resolved against the data, as every surface does:
+    # a month with no data because the last import is older moves back to the data
+    resolved = clock.choose_period(period, url, tz=settings.timezone).period
     values["period"] = resolved.label  # concrete: the notebook sees the same period
     if url:
         if "database_url" not in declared:
