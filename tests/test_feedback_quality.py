@@ -62,3 +62,18 @@ def test_the_report_command_prints_every_table(labelled) -> None:
     assert "| comment question known | all answers |" in text
     assert "| 8 | 8 |" in text
     assert "placeholder answers" in text
+
+
+def test_the_command_can_measure_another_themes_module(tmp_path, capsys) -> None:
+    from commbook.feedback.evaluate import main
+
+    older = tmp_path / "old_themes.py"
+    older.write_text(
+        "from commbook.feedback.themes import themes as current\n"
+        "def themes(texts, n_themes=6, seed=0):\n"
+        "    return current(texts, n_themes=2, seed=seed)\n"
+    )
+    main([str(LABELLED), "--themes-module", str(older)])
+    printed = capsys.readouterr().out
+    assert "| 8 | 2 |" in printed  # asked for 8, the other module found 2
+    assert "comment question known" in printed

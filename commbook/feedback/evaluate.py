@@ -7,19 +7,24 @@ A labelled set is a CSV with ``comment``, ``sentiment`` (``negative`` / ``neutra
 ``tests/fixtures/feedback_labelled.csv`` (its README says how it was labelled).
 
 Run ``python -m commbook.feedback.evaluate [PATH]``: it prints the tables that
-``docs/feedback.md`` records. Definitions are in the functions' docstrings.
+``docs/feedback.md`` records; ``--themes-module OLD.py`` measures another version of
+``themes()`` on the same set. Definitions are in the functions' docstrings.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from commbook.feedback.answers import CONTENT, PLACEHOLDER, answer_kinds
-from commbook.feedback.themes import ThemeModel, themes
+from commbook.feedback.themes import ThemeModel, _tone, themes
 from commbook.feedback.vader import label_of, sentiment, survey_sentiment
 
 LABELLED = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "feedback_labelled.csv"
@@ -136,7 +141,8 @@ def theme_scores(model: ThemeModel, labelled: pd.DataFrame) -> dict[str, float]:
         for q in t.quotes:
             quoted += 1
             sent = gold_sentiment.get(q, "")
-            consistent += gold_theme.get(q) == majority[t.id] and sent != opposite.get(t.tone)
+            tone = _tone(t.mean_sentiment)
+            consistent += gold_theme.get(q) == majority[t.id] and sent != opposite.get(tone)
     n = len(model.themes)
     return {
         "themes": n,
@@ -150,8 +156,13 @@ def theme_scores(model: ThemeModel, labelled: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def report(path: Path | str = LABELLED, n_themes: tuple[int, ...] = (6, 8, 10)) -> str:
-    """The tables of ``docs/feedback.md``, as Markdown."""
+def report(
+    path: Path | str = LABELLED,
+    n_themes: tuple[int, ...] = (6, 8, 10),
+    find_themes: Callable[..., Any] = themes,
+) -> str:
+    """The tables of ``docs/feedback.md``, as Markdown. ``find_themes`` replaces
+    :func:`themes` (e.g. an older version, to measure a change)."""
     labelled = read_labelled(path)
     lines = [f"Labelled set: {path} ({len(labelled)} comments)", ""]
     lines += ["| reading | answers | n | accuracy | macro-F1 |", "|---|---|---|---|---|"]
@@ -166,19 +177,48 @@ def report(path: Path | str = LABELLED, n_themes: tuple[int, ...] = (6, 8, 10)) 
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for k in n_themes:
-        model = themes(labelled["comment"], n_themes=k, seed=0)
+        model = find_themes(labelled["comment"], n_themes=k, seed=0)
         s = theme_scores(model, labelled)
         lines.append(
             f"| {k} | {s['themes']} | {s['purity']:.3f} | {s['nmi']:.3f} | {s['coverage']:.3f} "
             f"| {s['empty_themes']:.3f} | {s['duplicate_rate']:.3f} "
             f"| {s['labels_in_texts']:.3f} | {s['quotes_consistent']:.3f} |"
         )
-    model = themes(labelled["comment"], n_themes=8, seed=0)
+    model = find_themes(labelled["comment"], n_themes=8, seed=0)
     lines += ["", "Themes at n_themes=8:", ""]
-    lines += [f"- {t.label} ({t.size}, {t.tone}): {t.quotes[:1]}" for t in model.themes]
-    lines += ["", model.coverage_note()]
+    lines += [
+        f"- {t.label} ({t.size}, {_tone(t.mean_sentiment)}): {t.quotes[:1]}" for t in model.themes
+    ]
+    if hasattr(model, "coverage_note"):
+        lines += ["", model.coverage_note()]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # pragma: no cover - a command, tested through report()
-    print(report(sys.argv[1] if len(sys.argv) > 1 else LABELLED))
+def _themes_from(path: str) -> Callable[..., Any]:
+    """The ``themes`` function of a module file (an older ``themes.py``)."""
+    spec = importlib.util.spec_from_file_location("commbook_themes_compared", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"{path}: not a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.themes
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m commbook.feedback.evaluate",
+        description="Measure feedback sentiment and themes on a labelled CSV.",
+    )
+    parser.add_argument("path", nargs="?", default=str(LABELLED), help="the labelled CSV")
+    parser.add_argument(
+        "--themes-module",
+        help="measure the themes() of this file instead, e.g. an older themes.py",
+    )
+    args = parser.parse_args(argv)
+    finder = _themes_from(args.themes_module) if args.themes_module else themes
+    print(report(args.path, find_themes=finder))
+
+
+if __name__ == "__main__":  # pragma: no cover - a command, tested through main()
+    main()
