@@ -607,6 +607,15 @@ def comparison_note(data: PeriodFrames, as_of: dt.datetime | pd.Timestamp | None
     return f"Changes compare with the previous period: {previous}."
 
 
+def compare_as_of(choice: clock.PeriodChoice, now: dt.datetime | None = None) -> pd.Timestamp:
+    """ "Now" for a comparison: ``now`` (default ``clock.now``), or the moment the data
+    stops if earlier — a period the data covers in part is compared over the same days."""
+    tz = choice.period.tz
+    at = pd.Timestamp(now or clock.now(tz))
+    stop = clock.known_until(choice.data_ends, tz)
+    return min(at, pd.Timestamp(stop)) if stop is not None else at
+
+
 def answers_note(data: PeriodFrames) -> str:
     """The late-answer cut-off every surface uses, in words."""
     cut = metrics.answers_counted_until(data.end) - pd.Timedelta(microseconds=1)

@@ -257,17 +257,8 @@ def data_as_of(url: str | None = None) -> dt.date | None:
     """The local day of the latest activity event in the store (``None`` when empty).
 
     Apps judge objectives on ``min(today, data_as_of)`` so that a store whose last import is
-    a few weeks old is not shown as collapsing.
+    a few weeks old is not shown as collapsing (``commbook.clock.as_of``).
     """
-    from sqlalchemy import func, select
+    from commbook import clock
 
-    from commbook.config import get_settings
-    from commbook.store import ActivityEvent, session_scope
-
-    with session_scope(url) as session:
-        latest = session.scalar(select(func.max(ActivityEvent.occurred_at)))
-    if latest is None:
-        return None
-    if latest.tzinfo is None:
-        latest = latest.replace(tzinfo=dt.UTC)
-    return latest.astimezone(get_settings().tz).date()
+    return clock.data_ends(url)

@@ -191,13 +191,10 @@ class DashboardApp:
 
     # --- state --------------------------------------------------------------------------
 
-    def _as_of(self) -> dt.datetime:
-        """ "Now" for the comparison: the clock, or the moment the data stops if earlier
-        (a period the data covers in part is compared over the same days)."""
-        now = pd.Timestamp(self.now())
-        ends = self.choice.data_ends if self.choice else None
-        stop = clock.known_until(ends, self.tz)
-        return min(now, pd.Timestamp(stop)) if stop is not None else now
+    def _as_of(self) -> pd.Timestamp:
+        """ "Now" for the comparison (``dashboard.compare_as_of``)."""
+        assert self.choice is not None
+        return dashboard.compare_as_of(self.choice, self.now())
 
     def _today(self) -> dt.date:
         return pd.Timestamp(self.now()).tz_convert(self.tz).date()

@@ -451,7 +451,9 @@ def _at_a_glance(judged: dict[int, progress.Progress], measuring: int, prompt: s
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(get_settings().tz).date()
+    from commbook import clock
+
+    return clock.today()
 
 
 def _values_or_none(objectives: list[Objective], url: str | None, as_of: dt.date) -> list:
