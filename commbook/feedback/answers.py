@@ -40,6 +40,10 @@ OPEN = "open"
 """Any other open question."""
 QUESTION_TYPES = (IMPROVE, PRAISE, OTHER, REASON, OPEN)
 
+LONG_ANSWER = 120
+"""An answer longer than this many characters is content (no empty answer is that long;
+checking is skipped, which keeps large exports fast)."""
+
 # Whole-clause phrases, after normalisation (lower case, "n't" → " not", letters only).
 # fmt: off
 _PLACEHOLDER = [
@@ -128,6 +132,8 @@ def answer_kind(text: str | None) -> str | None:
     or blank text). See the module docstring for the rules."""
     if not isinstance(text, str) or not text.strip():
         return None
+    if len(text) > LONG_ANSWER:
+        return CONTENT
     flat = re.sub(r"\bn\s*/\s*a\b", "na", normalise(text))  # before "/" splits clauses
     clauses = [c for c in _CLAUSES.split(flat) if c.strip()]
     if not clauses:  # only punctuation: "-", "...", "?"

@@ -351,12 +351,21 @@ def themes(
         max_features=20_000,
     )
     try:
-        vectorizer.fit(content_texts.dropna())
-        matrix = vectorizer.transform(content_texts.fillna(""))
+        fitted = vectorizer.fit_transform(content_texts[is_content])
     except ValueError as exc:  # empty vocabulary
         raise ValidationError(
             "no words to find themes in: the texts are empty, placeholders or only stop words"
         ) from exc
+    from scipy import sparse
+
+    # one row per input text (rows of texts without content stay empty)
+    rows = np.flatnonzero(is_content)
+    matrix = (
+        sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(series), len(rows))
+        )
+        @ fitted
+    )
     with_words = int((matrix.getnnz(axis=1) > 0).sum())
     if with_words == 0:
         raise ValidationError("no words to find themes in: the texts are only stop words")
