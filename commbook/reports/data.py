@@ -17,8 +17,8 @@ Time ranges loaded (local days of the report's timezone):
   period's start if earlier) — the ranking needs at least ``RANKING_MONTHS`` of items —
   and content scheduled in the next period (the calendar preview);
 - survey responses of the last ``FEEDBACK_MONTHS`` months (NPS comes in quarterly waves);
-- triage items received before the end and not resolved before the previous period;
-- moderation actions taken from the previous period's start to the end.
+- triage items received before the end and not resolved before the history start (the
+  trends' first month), and moderation actions taken from then to the end.
 """
 
 from __future__ import annotations
@@ -97,6 +97,8 @@ class ReportData:
     data_ends: dt.date | None = None
     as_of: dt.date | None = None  # objectives are judged on this day (see commbook.clock)
     notes: tuple[str, ...] = ()  # what the report says at the top (commbook.clock)
+    # frame name → the first instant it was loaded from (members: loaded whole)
+    loaded_from: dict[str, pd.Timestamp] = field(default_factory=dict)
 
     @property
     def has_data(self) -> bool:
@@ -232,9 +234,9 @@ def load_report_data(
     upcoming = _upcoming(url, *nxt)
     responses_start = _months_before(end, FEEDBACK_MONTHS, tzinfo)
     responses = _responses(url, responses_start, end)
-    triage = _triage(url, prev[0], end)
+    triage = _triage(url, history_start, end)
     moderation = frames.load_moderation(
-        url, prev[0], end, columns=("at", "action", "channel", "member_id")
+        url, history_start, end, columns=("at", "action", "channel", "member_id")
     )
     member_roles = members[["member_id", "role"]].reset_index(drop=True)
 
@@ -296,6 +298,15 @@ def load_report_data(
         data_ends=choice.data_ends,
         as_of=as_of,
         notes=tuple(choice.notes),
+        loaded_from={
+            "activity": first_activity,
+            "conversations": conversation_start,
+            "members": pd.Timestamp.min.tz_localize("UTC"),
+            "content": content_start,
+            "responses": responses_start,
+            "triage": history_start,
+            "moderation": history_start,
+        },
     )
 
 

@@ -44,7 +44,7 @@ from commbook.reports.sections._common import Section, format_value, period_name
 
 #: The headline metrics drawn month by month (catalog keys) and their panel titles.
 TREND_KEYS: dict[str, str] = {
-    "active_members": "Active members (MAU)",
+    "active_members": "Active members",
     "new_members": "New members",
     "answered_rate": "Threads answered",
     "median_first_response_hours": "Median first reply",
@@ -72,7 +72,10 @@ _TIME_COLUMNS = {
 
 def loaded_from(data: ReportData) -> dict[str, pd.Timestamp]:
     """The first instant each frame of ``data`` was loaded from (the ranges of
-    ``commbook.reports.data.load_report_data``); ``members`` are loaded whole."""
+    ``commbook.reports.data.load_report_data``, which records them in
+    ``data.loaded_from``); ``members`` are loaded whole."""
+    if data.loaded_from:
+        return dict(data.loaded_from)
     end, tz = data.end, data.tz
     history = min(_months_before(end, max(TREND_MONTHS, RETENTION_MONTHS), tz), data.previous[0])
     return {
@@ -468,12 +471,13 @@ def trends_section(data: ReportData, today: dt.date | None = None) -> Section:
     for pair in range(0, len(drawn_paths), 2):
         s.add(charts.objective_paths_chart([_panel(p) for p in drawn_paths[pair : pair + 2]]))
     notes = [f"{p.title}: {p.note}" for p in paths if p.note]
+    first_triage = _local(measure.since["triage"], data.tz).date()
     if any(CATALOG[p.metric].needs.keys() & {"triage", "moderation"} for p in paths
-           if p.metric in CATALOG and not p.note):  # fmt: skip
+           if p.metric in CATALOG and not p.note and p.start < first_triage):  # fmt: skip
         since = f"{_local(measure.since['triage'], data.tz):%-d %b %Y}"
         notes.append(
             f"Triage and moderation objectives are drawn from {since}: the report reads "
-            "triage items and moderation actions from the start of the previous period."
+            "triage items and moderation actions from then on."
         )
     if notes:
         s.add(blocks.bullets(notes))
