@@ -9,6 +9,7 @@ report so they are drawn to SVG locally (vl-convert) instead of by JavaScript fr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,13 +56,23 @@ def _day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts:%b %Y}"
 
 
-def weekly_active_chart(df: pd.DataFrame) -> alt.Chart:
-    """Bar chart of ``weekly_active_members`` output (``week_start``, ``active_members``)."""
+def weekly_active_chart(df: pd.DataFrame, days: Sequence[int] | None = None) -> alt.Chart:
+    """Bar chart of ``weekly_active_members`` output (``week_start``, ``active_members``).
+
+    ``days``: how many days of each week the period (or the data) covers; a week with
+    fewer than 7 is drawn lighter and labelled with its days, so that a short first or
+    last week does not read as a drop.
+    """
     require(df, {"week_start": TIMESTAMP, "active_members": NUMBER}, name="weekly active")
+    days = list(days) if days is not None else [7] * len(df)
     data = pd.DataFrame(
         {
-            "week": [f"{ts.day} {ts:%b}" for ts in df["week_start"]],
+            "week": [
+                f"{ts.day} {ts:%b}" + ("" if n >= 7 else f" ({n} d)")
+                for ts, n in zip(df["week_start"], days, strict=True)
+            ],
             "active_members": df["active_members"].astype("int64"),
+            "part": ["whole week" if n >= 7 else "part of the week" for n in days],
         }
     )
     if len(df):
@@ -85,16 +96,24 @@ def weekly_active_chart(df: pd.DataFrame) -> alt.Chart:
         axis=alt.Axis(format=",d", tickMinStep=1, grid=True, gridColor="#edf2f7"),
     )
     bars = base.mark_bar(color=ACCENT, cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
-        x=x, y=y
+        x=x,
+        y=y,
+        opacity=alt.Opacity(
+            "part:N",
+            scale=alt.Scale(domain=["whole week", "part of the week"], range=[1.0, 0.4]),
+            legend=None,
+        ),
     )
     labels = base.mark_text(dy=-6, color=MUTED, fontSize=11).encode(
         x=x, y=y, text=alt.Text("active_members:Q", format=",")
     )
+    short = [n for n in days if n < 7]
+    subtitle = "Members who posted, replied, commented, reacted or shared that week"
+    if short:
+        subtitle += "; lighter bars: weeks the period covers in part (days shown)"
+        description += f" {len(short)} of the weeks are covered in part."
     chart = alt.layer(bars, labels).properties(
-        title=alt.Title(
-            "Weekly active members",
-            subtitle="Members who posted, replied, commented, reacted or shared that week",
-        ),
+        title=alt.Title("Weekly active members", subtitle=subtitle),
         description=description,
     )
     return _style(chart)

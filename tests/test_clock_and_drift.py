@@ -219,3 +219,25 @@ def test_dashboard_opens_on_the_data_and_compares_the_days_it_covers(
         assert (tile.value, tile.previous) == pytest.approx(
             (row["current"], row["previous"]), nan_ok=True
         ), tile.key
+
+
+def test_weeks_the_period_covers_in_part_are_drawn_lighter_with_their_days() -> None:
+    from commbook import charts
+    from commbook.reports.sections.engagement import week_days
+
+    weekly = pd.DataFrame(
+        {
+            "week_start": pd.to_datetime(["2026-10-26", "2026-11-02", "2026-11-30"]).tz_localize(
+                "UTC"
+            ),
+            "active_members": [39, 113, 52],
+        }
+    )
+    days = week_days(
+        weekly, pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-12-01", tz="UTC")
+    )
+    assert days == [1, 7, 1]
+    spec = charts.weekly_active_chart(weekly, days).to_dict()
+    labels = [row["week"] for row in next(iter(spec["datasets"].values()))]
+    assert labels == ["26 Oct (1 d)", "2 Nov", "30 Nov (1 d)"]
+    assert "2 of the weeks are covered in part" in spec["description"]
