@@ -99,6 +99,7 @@ SURVEY_COLUMNS: _Spec = {
     "name": (Survey.name, "str"),
     "kind": (Survey.kind, "str"),
     "question": (Survey.question, "str"),
+    "comment_question": (Survey.comment_question, "str"),
     "scale_min": (Survey.scale_min, "int"),
     "scale_max": (Survey.scale_max, "int"),
     "sent_count": (Survey.sent_count, "int"),

@@ -460,6 +460,8 @@ def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFr
             SurveyResponse.comment,
             Survey.kind,
             Survey.name,
+            Survey.question,
+            Survey.comment_question,
         )
         .join(Survey, SurveyResponse.survey_id == Survey.id)
         .where(
@@ -470,12 +472,15 @@ def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFr
     )
     with get_engine(url).connect() as conn:
         rows = conn.execute(stmt).all()
-    columns = ["submitted_at", "member_id", "score", "comment", "survey_kind", "survey"]
+    columns = [
+        "submitted_at", "member_id", "score", "comment", "survey_kind", "survey", "question",
+        "comment_question",
+    ]  # fmt: skip
     frame = pd.DataFrame.from_records(rows, columns=columns)
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
     frame["member_id"] = frame["member_id"].astype("Int64")
     frame["score"] = frame["score"].astype("float64")
-    for column in ("comment", "survey_kind", "survey"):
+    for column in ("comment", "survey_kind", "survey", "question", "comment_question"):
         frame[column] = frame[column].astype("object")
     return frame
 
