@@ -50,18 +50,35 @@ def now(tz: str | dt.tzinfo | None = None) -> dt.datetime:
 
 def known_until(ends: dt.date | None, tz: str | dt.tzinfo) -> dt.datetime | None:
     """The instant the data stops: the start of the day after ``ends`` in ``tz``."""
-    from zoneinfo import ZoneInfo
 
     if ends is None:
         return None
-    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz)
-    day = dt.datetime.combine(ends + dt.timedelta(days=1), dt.time(), tzinfo=zone)
-    return day.astimezone(dt.UTC).astimezone(zone)
+    return start_of(ends + dt.timedelta(days=1), tz)
 
 
 def data_ends(url: str | None = None, tz: str | dt.tzinfo | None = None) -> dt.date | None:
     """The local day (in ``tz``, default the configured one) of the latest activity event
     in the store; ``None`` when the store has none."""
+    return _event_day("max", url, tz)
+
+
+def data_starts(url: str | None = None, tz: str | dt.tzinfo | None = None) -> dt.date | None:
+    """The local day of the first activity event in the store (``None``: none): before
+    it nothing is known, so a comparison with an earlier window says "no data"."""
+    return _event_day("min", url, tz)
+
+
+def start_of(day: dt.date | None, tz: str | dt.tzinfo) -> dt.datetime | None:
+    """The first instant of ``day`` in ``tz`` (``None`` for ``None``)."""
+    from zoneinfo import ZoneInfo
+
+    if day is None:
+        return None
+    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz)
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
+
+
+def _event_day(which: str, url: str | None, tz: str | dt.tzinfo | None) -> dt.date | None:
     from zoneinfo import ZoneInfo
 
     from sqlalchemy import func, select
@@ -69,14 +86,15 @@ def data_ends(url: str | None = None, tz: str | dt.tzinfo | None = None) -> dt.d
     from commbook.config import get_settings
     from commbook.store import ActivityEvent, session_scope
 
+    aggregate = func.max if which == "max" else func.min
     with session_scope(url) as session:
-        latest = session.scalar(select(func.max(ActivityEvent.occurred_at)))
-    if latest is None:
+        found = session.scalar(select(aggregate(ActivityEvent.occurred_at)))
+    if found is None:
         return None
-    if latest.tzinfo is None:
-        latest = latest.replace(tzinfo=dt.UTC)
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=dt.UTC)
     zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or get_settings().timezone)
-    return latest.astimezone(zone).date()
+    return found.astimezone(zone).date()
 
 
 def as_of(
@@ -114,10 +132,16 @@ class PeriodChoice:
     period: Period
     asked: Period
     data_ends: dt.date | None
+    data_starts: dt.date | None = None
 
     @property
     def moved(self) -> bool:
         return self.period != self.asked
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the data reaches into the period (``False`` when it ends before)."""
+        return self.data_ends is None or self.data_ends >= self.period.first_day
 
     @property
     def notes(self) -> list[str]:
@@ -141,13 +165,17 @@ def choose_period(
 ) -> PeriodChoice:
     """The period ``spec`` names on ``on`` (default :func:`today`); a relative spec whose
     period starts after the data ends is taken as of the day after the data ends.
-    ``ends``: the data's last day if already known (else read from the store)."""
+    ``ends``: the data's last day if already known (else it and the first day are read
+    from the store; ``data_starts`` stays ``None`` when ``ends`` is given)."""
     from commbook.config import get_settings
 
     tz = tz or get_settings().timezone
     day = on or today(tz)
     asked = resolve_period(spec, today=day, tz=tz)
-    ends = ends if ends is not None else data_ends(url, asked.tz)
+    starts = None
+    if ends is None:  # not known yet: read the data's span from the store
+        ends = data_ends(url, asked.tz)
+        starts = data_starts(url, asked.tz) if ends is not None else None
     period = asked
     if is_relative(spec) and ends is not None and ends < asked.first_day:
         # "last month" as if today were the day after the data ends (the last complete
@@ -155,4 +183,4 @@ def choose_period(
         running = str(spec).strip().lower().startswith(("this", "current"))
         anchor = ends if running else ends + dt.timedelta(days=1)
         period = resolve_period(spec, today=anchor, tz=tz)
-    return PeriodChoice(period, asked, ends)
+    return PeriodChoice(period, asked, ends, starts)

@@ -29,6 +29,7 @@ member who raised the item / was moderated).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -152,8 +153,9 @@ def choose_period(
         day = min(day, ends)
     asked = period_for(preset, tz, today=day, first=first, last=last)
     if preset in ("custom", "last_30_days"):
-        return clock.PeriodChoice(asked, asked, ends)
-    return clock.choose_period(preset, on=day, tz=tz, ends=ends)
+        return clock.PeriodChoice(asked, asked, ends, clock.data_starts(url, tz))
+    choice = clock.choose_period(preset, url, on=day, tz=tz, ends=ends)
+    return dataclasses.replace(choice, data_starts=clock.data_starts(url, tz))
 
 
 def period_for(
@@ -507,12 +509,18 @@ def _tiles(table: pd.DataFrame, keys: Sequence[str]) -> list[Kpi]:
     ]
 
 
-def kpis(filtered: Filtered, *, as_of: dt.datetime | pd.Timestamp | None = None) -> list[Kpi]:
+def kpis(
+    filtered: Filtered,
+    *,
+    as_of: dt.datetime | pd.Timestamp | None = None,
+    data_start: dt.datetime | pd.Timestamp | None = None,
+) -> list[Kpi]:
     """The KPI tiles (:data:`KPI_KEYS`) for the filtered period against the previous one.
 
     ``as_of`` is "now": when it falls inside the period both windows are cut to the same
     elapsed time (``partial``); a period entirely in the future has nothing to show and is
-    refused.
+    refused. ``data_start``: where the data starts — a previous window before it is "no
+    data", not zeros (``metrics.compare``).
     """
     data = filtered.frames
     now = _now(data, as_of)
@@ -520,12 +528,13 @@ def kpis(filtered: Filtered, *, as_of: dt.datetime | pd.Timestamp | None = None)
     # prepared once: the KPIs of a window share one activity and one conversation summary
     events = metrics.prepare_events(filtered.events)
     conversations = metrics.prepare_events(filtered.conversations)
+    cut = {"as_of": now, "data_start": data_start}
     parts = [
         metrics.compare(
-            ACTIVITY_KPIS, Inputs(events=events, members=filtered.members), *period, as_of=now
+            ACTIVITY_KPIS, Inputs(events=events, members=filtered.members), *period, **cut
         ),
-        metrics.compare(CONVERSATION_KPIS, Inputs(events=conversations), *period, as_of=now),
-        metrics.compare(CONTENT_KPIS, Inputs(content=filtered.content), *period, as_of=now),
+        metrics.compare(CONVERSATION_KPIS, Inputs(events=conversations), *period, **cut),
+        metrics.compare(CONTENT_KPIS, Inputs(content=filtered.content), *period, **cut),
     ]
     return _tiles(pd.concat(parts, ignore_index=True), KPI_KEYS)
 

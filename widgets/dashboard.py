@@ -253,10 +253,11 @@ class DashboardApp:
         try:
             self.filtered = dashboard.apply_filters(self.data, self.filters())
             now = self._as_of()
-            if now is not None and now <= self.data.start:
-                self._fail(" ".join(self.choice.notes) if self.choice else "No data yet.")
+            if self.choice is not None and not self.choice.has_data:
+                self._no_data(self.choice)
                 return
-            kpis = dashboard.kpis(self.filtered, as_of=now)
+            start = clock.start_of(self.choice.data_starts, self.tz) if self.choice else None
+            kpis = dashboard.kpis(self.filtered, as_of=now, data_start=start)
             workflow = dashboard.workflow_kpis(self.filtered, as_of=now)
             note = dashboard.comparison_note(self.data, now)
         except CommbookError as exc:
@@ -329,6 +330,16 @@ class DashboardApp:
     def _turn(self, step: int) -> None:
         self.page += step
         self._show_page()
+
+    def _no_data(self, choice: clock.PeriodChoice) -> None:
+        """A period the data does not reach: say so instead of tiles of zeros."""
+        self.message.value = ""
+        self.context.value = f"<b>{e(choice.period.title)}</b><br>" + "<br>".join(
+            e(n) for n in choice.notes
+        )
+        self.tiles.value = empty_html(f"Nothing is known yet about {choice.period.title}.")
+        self.workflow.value = ""
+        self.activity_chart.value = self.content_chart.value = ""
 
     def _fail(self, text: str) -> None:
         self.message.value = alert("error", text)

@@ -10,7 +10,7 @@ import click
 import pandas as pd
 from sqlalchemy import select
 
-from commbook import frames
+from commbook import clock, frames
 from commbook.config import get_settings
 from commbook.errors import ValidationError
 from commbook.metrics import MAU_DAYS, answers_counted_until, headline
@@ -70,7 +70,7 @@ def command(
     settings = get_settings()
     url = settings.database_url
     tzinfo = zone(tz or settings.timezone)
-    today = pd.Timestamp.now(tz=tzinfo).tz_localize(None).normalize()
+    today = pd.Timestamp(clock.today(tzinfo))  # COMMBOOK_TODAY when the clock is fixed
     last_day = pd.Timestamp(last) if last is not None else today
     if first is not None and pd.Timestamp(first) > last_day:
         raise ValidationError(f"--to ({last_day:%Y-%m-%d}) is before --from", field="to")

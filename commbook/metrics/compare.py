@@ -79,8 +79,12 @@ def compare(
     tz: str | dt.tzinfo = "UTC",
     *,
     as_of: Instant | None = None,
+    data_start: Instant | None = None,
 ) -> pd.DataFrame:
     """Catalog metrics for ``[start, end)`` against the previous period.
+
+    ``data_start``: the first instant the data covers (the first event); a previous window
+    that needs events or content from before it is unknown (:func:`before_the_data`), not 0.
 
     ``as_of`` (default: the period is complete) is "now": inside the period, both windows
     are cut to the elapsed time (see the module docstring); at or after ``end`` nothing
@@ -129,7 +133,31 @@ def compare(
         "verdict", "partial", "current_start", "current_end", "previous_start", "previous_end",
         "current_days", "previous_days",
     ]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    return before_the_data(pd.DataFrame(rows, columns=columns), data_start)
+
+
+#: Frames whose data starts with the first event: a window before it is unknown.
+EVENT_FRAMES = frozenset({"events", "content"})
+
+
+def before_the_data(compared: pd.DataFrame, data_start: Instant | None) -> pd.DataFrame:
+    """``compared`` (rows of :func:`compare`) with the previous value unknown (``NaN``,
+    no change, no verdict) for every metric that reads events or content when its previous
+    window — with the metric's look-back — starts before ``data_start``: "no data for
+    October 2025" rather than a comparison with zeros."""
+    if data_start is None or compared.empty:
+        return compared
+    first = pd.Timestamp(data_start)
+    out = compared.copy()
+    for i, row in out.iterrows():
+        entry = metric(str(row["metric"]))
+        if not EVENT_FRAMES & set(entry.needs):
+            continue
+        need_from = row["previous_start"] - pd.Timedelta(days=entry.lookback_days)
+        if need_from < first:
+            out.loc[i, ["previous", "change", "change_pct"]] = math.nan
+            out.loc[i, "verdict"] = None
+    return out
 
 
 def _verdict(change: float, direction: str) -> str | None:

@@ -95,6 +95,7 @@ class ReportData:
     # the local day of the store's latest activity event (None: no event at all, or not
     # known — the frames are then taken as complete)
     data_ends: dt.date | None = None
+    data_starts: dt.date | None = None  # the local day of the store's first activity event
     as_of: dt.date | None = None  # objectives are judged on this day (see commbook.clock)
     notes: tuple[str, ...] = ()  # what the report says at the top (commbook.clock)
     # frame name → the first instant it was loaded from (members: loaded whole)
@@ -296,6 +297,7 @@ def load_report_data(
         moderation=moderation.reset_index(drop=True),
         member_roles=member_roles,
         data_ends=choice.data_ends,
+        data_starts=clock.data_starts(url, tzinfo),
         as_of=as_of,
         notes=tuple(choice.notes),
         loaded_from={

@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from commbook import metrics
+from commbook import clock, metrics
 from commbook.metrics.catalog import Inputs
+from commbook.metrics.compare import before_the_data
 from commbook.reports.data import ReportData
 from commbook.reports.sections._common import _nan, period_name
 
@@ -52,6 +53,7 @@ def comparison(data: ReportData) -> pd.DataFrame:
     ]  # fmt: skip
     shared = _shared_rows(data, cheap[0].iloc[0])
     frame = pd.concat([*cheap, shared], ignore_index=True)
+    frame = before_the_data(frame, clock.start_of(data.data_starts, data.tz))
     if not data.has_data:
         frame = frame.assign(current=math.nan, change=math.nan, change_pct=math.nan, verdict=None)
     order = {k: i for i, k in enumerate(ACTIVITY_KEYS + CONVERSATION_KEYS + CONTENT_KEYS)}

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from commbook import charts
+from commbook import charts, formatting
 from commbook.metrics import prepare_events
 from commbook.metrics.catalog import CATALOG, CatalogMetric, Inputs
 from commbook.progress import STATUSES, objective_progress, recent_window
@@ -252,10 +252,14 @@ def year_over_year(data: ReportData, measure: _Measure | None = None) -> pd.Data
     not reach it) and ``change`` (current − year before)."""
     measure = measure or _Measure(data)
     lo, hi = year_before(data)
+    end = data.end
+    if data.known_until is not None:  # the data ends inside the period: the same days
+        end = data.known_until
+        hi = min(hi, lo + (end - data.start))
     rows = []
     for key, label in TREND_KEYS.items():
         metric = CATALOG[key]
-        current = measure.value(key, data.start, data.end)
+        current = measure.value(key, data.start, end) if data.has_data else math.nan
         before = math.nan
         if measure.covered(metric, lo) and _month_has_data(data, key, lo, hi):
             before = measure.value(key, lo, hi)
@@ -383,13 +387,9 @@ def _trend_note(rows: pd.DataFrame, unit: str, tz: dt.tzinfo) -> str:
 def _change(row: Mapping[str, Any]) -> str:
     if pd.isna(row["year_before"]) or pd.isna(row["current"]):
         return "—"
-    change, unit = row["change"], row["unit"]
-    if unit == "%":
-        return f"{change:+.1f} pts"
-    if unit == "hours":
-        return f"{change:+.1f} h"
     before = row["year_before"]
-    return f"{100 * change / abs(before):+.0f}%" if before else f"{change:+,.0f}"
+    pct = 100 * row["change"] / abs(before) if before else math.nan
+    return formatting.change_text(row["change"], pct, row["unit"])
 
 
 def trends_section(data: ReportData, today: dt.date | None = None) -> Section:
