@@ -722,3 +722,22 @@ def test_workflow_section_shows_moderation_per_1000_posts_and_who_answers() -> N
     # without member_roles, members decide: 3 is unknown there, so counted as community
     plain = sections.workflow_section(replace(data, member_roles=None), POLICY)
     assert plain.facts["answers"].by_community == 2
+
+
+def test_csat_is_a_share_only_with_enough_answers() -> None:
+    from commbook.feedback import csat
+    from commbook.reports.sections.feedback import csat_sentence
+
+    few = csat_sentence(csat([5, 4, 2, 1, 3]), "November 2026")
+    assert few == (
+        "Support satisfaction (CSAT) in November 2026: 2 of 5 answers were satisfied — too "
+        "few answers (under 10) for a percentage."
+    )
+    enough = csat_sentence(csat([5] * 8 + [1, 2]), "November 2026")
+    assert enough.startswith("Support satisfaction (CSAT) in November 2026: 80% satisfied")
+    assert "10 answers" in enough
+
+
+def test_closed_loop_rule_needs_enough_resolved_items() -> None:
+    assert lessons.closed_loop_rule(0.2, 9) is None
+    assert lessons.closed_loop_rule(0.2, 10) is not None

@@ -136,8 +136,9 @@ def backlog_rule(open_now: int, open_before: int, stale: int) -> Lesson | None:
 
 
 def closed_loop_rule(rate: float | None, resolved: int) -> Lesson | None:
-    """Fewer than ``CLOSED_LOOP_MIN`` of resolved items told the member the outcome."""
-    if _missing(rate) or resolved == 0 or rate >= CLOSED_LOOP_MIN:
+    """Fewer than ``CLOSED_LOOP_MIN`` of resolved items (at least ``MIN_ITEMS``) told the
+    member the outcome."""
+    if _missing(rate) or resolved < MIN_ITEMS or rate >= CLOSED_LOOP_MIN:
         return None
     return Lesson(
         "Workflow",

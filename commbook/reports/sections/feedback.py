@@ -80,12 +80,7 @@ def feedback_section(data: ReportData) -> Section:
     if len(csat_rows):
         c = csat(csat_rows["score"])
         s.facts["csat"] = c.score
-        s.add(
-            blocks.paragraph(
-                f"Support satisfaction (CSAT) in {data.period.title}: {c.score:.0f}% satisfied "
-                f"(95% interval {c.ci_low:.0f}–{c.ci_high:.0f}%, {c.n:,} answers)."
-            )
-        )
+        s.add(blocks.paragraph(csat_sentence(c, data.period.title)))
     responses = data.responses[data.responses["comment"].notna()]
     responses = responses[responses["comment"].astype(str).str.strip() != ""]
     comments = responses["comment"].astype(str)
@@ -146,3 +141,22 @@ def tone(compound: float) -> str:
     if _nan(compound):
         return "—"
     return "positive" if compound >= 0.05 else "negative" if compound <= -0.05 else "mixed"
+
+
+#: CSAT answers needed before a percentage is stated (fewer: the counts only).
+MIN_CSAT_ANSWERS = 10
+
+
+def csat_sentence(result: Any, period: str) -> str:
+    """The period's CSAT in words: a share with its interval from ``MIN_CSAT_ANSWERS``
+    answers on, else the counts ("3 of 5 answers were satisfied: too few for a share")."""
+    if result.n < MIN_CSAT_ANSWERS:
+        return (
+            f"Support satisfaction (CSAT) in {period}: {result.satisfied:,} of {result.n:,} "
+            f"answers were satisfied — too few answers (under {MIN_CSAT_ANSWERS}) for a "
+            "percentage."
+        )
+    return (
+        f"Support satisfaction (CSAT) in {period}: {result.score:.0f}% satisfied "
+        f"(95% interval {result.ci_low:.0f}–{result.ci_high:.0f}%, {result.n:,} answers)."
+    )
