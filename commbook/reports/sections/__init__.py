@@ -102,9 +102,8 @@ def build_report(
     found = collect_lessons(
         compared, workflow, content, audience, feedback, objectives, policy, data=data
     )
-    summary = summary_section(
-        data, compared, objectives, latest_nps(feedback.facts["nps_waves"]), found[:3]
-    )
+    waves = feedback.facts["nps_waves"]
+    summary = summary_section(data, compared, objectives, latest_nps(waves), found[:3], waves)
     sections = [
         summary,
         engagement,

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from commbook import metrics
-from commbook.reports import blocks
+from commbook.reports import blocks, story
 from commbook.reports.blocks import Kpi
 from commbook.reports.data import ReportData
 from commbook.reports.lessons import Lesson
@@ -25,6 +25,7 @@ def summary_section(
     objectives: Sequence[ObjectiveRow],
     nps_latest: dict[str, Any] | None,
     highlights: Sequence[Lesson],
+    nps_waves: pd.DataFrame | None = None,
 ) -> Section:
     """Executive summary: headline KPIs with their change, objectives with status, and the
     main lessons."""
@@ -43,6 +44,11 @@ def summary_section(
         note = activity_notice(data, compared)
         if note:
             s.add(blocks.notice(note))
+    waves = nps_waves if nps_waves is not None else pd.DataFrame(columns=["score", "n"])
+    opening = story.opening(compared, (now, prev), objectives, nps_latest, waves)
+    s.facts["opening"] = opening
+    if opening:
+        s.add(blocks.paragraph(" ".join(opening)))
     tiles = [
         _kpi(compared, "members", prev, "Members"),
         _kpi(compared, "active_members", prev),
