@@ -238,6 +238,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> Iterator
             "COMMBOOK_REPORTS_DIR": str(home / "reports"),
             "COMMBOOK_TIMEZONE": "Europe/Paris",
             "COMMBOOK_USER": "tester",
+            "COMMBOOK_TODAY": TODAY.isoformat(),  # the clock is the test's, not the machine's
         }.items():
             mp.setenv(key, value)
         _add_hostile_text(url)
@@ -556,3 +557,25 @@ def test_period_without_data_says_so(store: dict) -> None:
     assert "data:image/svg+xml" not in page
     assert "Traceback" not in page
     shutil.rmtree(result.directory)
+
+
+@pytest.mark.notebook
+def test_the_same_period_renders_identically_twice(store: dict, tmp_path: Path) -> None:
+    """Late answers are counted to a fixed cut-off and "now" is the data's last day, so two
+    runs of a past period say the same — apart from the time they were generated."""
+    pages = []
+    for attempt in ("first", "second"):
+        result = run_report(
+            NOTEBOOK,
+            period="2026-09",
+            params={"detail": "full"},
+            formats=("html",),
+            url=store["url"],
+            out_dir=tmp_path / attempt,
+        )
+        page = result.outputs["html"].read_text(encoding="utf-8")
+        page = re.sub(r"Generated [^<]*", "Generated …", page)
+        # Papermill gives the injected parameters cell a new random id: an invisible anchor
+        pages.append(re.sub(r"cell-id=[0-9a-f-]+", "cell-id=…", page))
+    assert "Generated …" in pages[0]
+    assert pages[0] == pages[1]
