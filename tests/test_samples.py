@@ -303,6 +303,7 @@ def test_load_twice_gives_the_rows_of_the_files(
 ):
     monkeypatch.setenv("COMMBOOK_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("COMMBOOK_USER", "tester")
+    monkeypatch.setenv("COMMBOOK_TODAY", "2027-02-01")  # dates move to end on 31 Jan 2027
     expected = {}
     for kind, path in sample_files(small):
         rows = json.loads(path.read_text()) if kind == "segments" else read(small, path.name)
@@ -326,6 +327,7 @@ def test_load_if_empty_migrates_a_new_store_and_loads(
 ):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     monkeypatch.setenv("COMMBOOK_DATABASE_URL", url)
+    monkeypatch.setenv("COMMBOOK_TODAY", "2027-02-01")
     result = CliRunner().invoke(main, ["samples", "load", str(small), "--if-empty"])
     assert result.exit_code == 0, result.output
     assert _row_counts(url)["members"] == SMALL.members
