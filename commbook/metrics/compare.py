@@ -105,20 +105,9 @@ def compare(
     for entry in entries:
         current = entry.value(inputs, lo, hi, tzinfo)
         previous = entry.value(inputs, prev_lo, prev_hi, tzinfo)
-        change = current - previous
         rows.append(
             {
-                "metric": entry.key,
-                "label": entry.label,
-                "unit": entry.unit,
-                "direction": entry.direction,
-                "current": current,
-                "previous": previous,
-                "change": change,
-                "change_pct": 100 * change / abs(previous)
-                if previous and not math.isnan(previous)
-                else math.nan,
-                "verdict": _verdict(change, entry.direction),
+                **comparison_row(entry, current, previous),
                 "partial": partial,
                 "current_start": lo,
                 "current_end": hi,
@@ -158,6 +147,26 @@ def before_the_data(compared: pd.DataFrame, data_start: Instant | None) -> pd.Da
             out.loc[i, ["previous", "change", "change_pct"]] = math.nan
             out.loc[i, "verdict"] = None
     return out
+
+
+def comparison_row(entry: CatalogMetric, current: float, previous: float) -> dict[str, object]:
+    """The values of one row of :func:`compare`: the metric's ``metric``, ``label``,
+    ``unit`` and ``direction``, ``current``, ``previous``, ``change``, ``change_pct`` and
+    ``verdict`` (the windows' columns are the caller's)."""
+    change = current - previous
+    return {
+        "metric": entry.key,
+        "label": entry.label,
+        "unit": entry.unit,
+        "direction": entry.direction,
+        "current": current,
+        "previous": previous,
+        "change": change,
+        "change_pct": 100 * change / abs(previous)
+        if previous and not math.isnan(previous)
+        else math.nan,
+        "verdict": _verdict(change, entry.direction),
+    }
 
 
 def _verdict(change: float, direction: str) -> str | None:

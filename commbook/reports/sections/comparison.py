@@ -8,7 +8,7 @@ import pandas as pd
 
 from commbook import clock, metrics
 from commbook.metrics.catalog import Inputs
-from commbook.metrics.compare import before_the_data
+from commbook.metrics.compare import before_the_data, comparison_row
 from commbook.reports.data import ReportData
 from commbook.reports.sections._common import _nan, period_name
 
@@ -81,36 +81,14 @@ def _window_values(data: ReportData, lo: pd.Timestamp, hi: pd.Timestamp) -> dict
 
 
 def _shared_rows(data: ReportData, like: pd.Series) -> pd.DataFrame:
-    from commbook.metrics.catalog import CATALOG, HIGHER
+    from commbook.metrics.catalog import CATALOG
 
     now = _window_values(data, like["current_start"], like["current_end"])
     before = _window_values(data, like["previous_start"], like["previous_end"])
-    rows = []
-    for key, current in now.items():
-        entry, previous = CATALOG[key], before[key]
-        change = current - previous
-        if math.isnan(change):
-            verdict = None
-        elif change == 0:
-            verdict = "same"
-        else:
-            verdict = "better" if (change > 0) == (entry.direction == HIGHER) else "worse"
-        rows.append(
-            {
-                **like.to_dict(),
-                "metric": key,
-                "label": entry.label,
-                "unit": entry.unit,
-                "direction": entry.direction,
-                "current": current,
-                "previous": previous,
-                "change": change,
-                "change_pct": 100 * change / abs(previous)
-                if previous and not math.isnan(previous)
-                else math.nan,
-                "verdict": verdict,
-            }
-        )
+    rows = [
+        {**like.to_dict(), **comparison_row(CATALOG[key], current, before[key])}
+        for key, current in now.items()
+    ]
     return pd.DataFrame(rows, columns=like.index)
 
 
