@@ -56,6 +56,26 @@ def _day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts:%b %Y}"
 
 
+#: Weeks covered in part are drawn pale (see :func:`weekly_active_chart`).
+PART_OPACITY = alt.Opacity(
+    "part:N",
+    scale=alt.Scale(domain=["whole week", "part of the week"], range=[1.0, 0.4]),
+    legend=None,
+)
+
+
+def _week_labels(starts: pd.Series, days: Sequence[int]) -> list[str]:
+    """``"2 Nov"``, or ``"26 Oct (1 d)"`` for a week with fewer than 7 days covered."""
+    return [
+        f"{ts.day} {ts:%b}" + ("" if n >= 7 else f" ({n} d)")
+        for ts, n in zip(starts, days, strict=True)
+    ]
+
+
+def _week_parts(days: Sequence[int]) -> list[str]:
+    return ["whole week" if n >= 7 else "part of the week" for n in days]
+
+
 def weekly_active_chart(df: pd.DataFrame, days: Sequence[int] | None = None) -> alt.Chart:
     """Bar chart of ``weekly_active_members`` output (``week_start``, ``active_members``).
 
@@ -67,12 +87,9 @@ def weekly_active_chart(df: pd.DataFrame, days: Sequence[int] | None = None) -> 
     days = list(days) if days is not None else [7] * len(df)
     data = pd.DataFrame(
         {
-            "week": [
-                f"{ts.day} {ts:%b}" + ("" if n >= 7 else f" ({n} d)")
-                for ts, n in zip(df["week_start"], days, strict=True)
-            ],
+            "week": _week_labels(df["week_start"], days),
             "active_members": df["active_members"].astype("int64"),
-            "part": ["whole week" if n >= 7 else "part of the week" for n in days],
+            "part": _week_parts(days),
         }
     )
     if len(df):
@@ -96,13 +113,7 @@ def weekly_active_chart(df: pd.DataFrame, days: Sequence[int] | None = None) -> 
         axis=alt.Axis(format=",d", tickMinStep=1, grid=True, gridColor="#edf2f7"),
     )
     bars = base.mark_bar(color=ACCENT, cornerRadiusTopLeft=2, cornerRadiusTopRight=2).encode(
-        x=x,
-        y=y,
-        opacity=alt.Opacity(
-            "part:N",
-            scale=alt.Scale(domain=["whole week", "part of the week"], range=[1.0, 0.4]),
-            legend=None,
-        ),
+        x=x, y=y, opacity=PART_OPACITY
     )
     labels = base.mark_text(dy=-6, color=MUTED, fontSize=11).encode(
         x=x, y=y, text=alt.Text("active_members:Q", format=",")
@@ -110,7 +121,7 @@ def weekly_active_chart(df: pd.DataFrame, days: Sequence[int] | None = None) -> 
     short = [n for n in days if n < 7]
     subtitle = "Members who posted, replied, commented, reacted or shared that week"
     if short:
-        subtitle += "; lighter bars: weeks the period covers in part (days shown)"
+        subtitle = "Members active that week; pale bars: weeks partly in the period (days)"
         description += f" {len(short)} of the weeks are covered in part."
     chart = alt.layer(bars, labels).properties(
         title=alt.Title("Weekly active members", subtitle=subtitle),
@@ -176,19 +187,22 @@ def engagement_by_type_chart(df: pd.DataFrame) -> alt.Chart:
     return _style(chart)
 
 
-def new_returning_chart(df: pd.DataFrame) -> alt.Chart:
+def new_returning_chart(df: pd.DataFrame, days: Sequence[int] | None = None) -> alt.Chart:
     """Stacked weekly bars of ``new_vs_returning`` output (``period_start``, ``new``,
-    ``returning``): active members who joined that week vs those who were already here."""
+    ``returning``): active members who joined that week vs those who were already here.
+    ``days``: as in :func:`weekly_active_chart` (weeks covered in part are pale)."""
     require(
         df, {"period_start": TIMESTAMP, "new": NUMBER, "returning": NUMBER}, name="new vs returning"
     )
-    weeks = [f"{ts.day} {ts:%b}" for ts in df["period_start"]]
+    days = list(days) if days is not None else [7] * len(df)
+    weeks = _week_labels(df["period_start"], days)
     data = pd.DataFrame(
         {
             "week": weeks * 2,
             "group": ["Returning"] * len(df) + ["New"] * len(df),
             "members": list(df["returning"].astype("int64")) + list(df["new"].astype("int64")),
             "order": [0] * len(df) + [1] * len(df),
+            "part": _week_parts(days) * 2,
         }
     )
     parts = [
@@ -218,11 +232,17 @@ def new_returning_chart(df: pd.DataFrame) -> alt.Chart:
                 legend=alt.Legend(orient="top"),
             ),
             order=alt.Order("order:Q"),
+            opacity=PART_OPACITY,
         )
         .properties(
             title=alt.Title(
                 "New and returning active members",
-                subtitle="New: joined the same week. Returning: joined before.",
+                subtitle="New: joined the same week. Returning: joined before."
+                + (
+                    " Pale bars: weeks partly in the period (days)."
+                    if min(days, default=7) < 7
+                    else ""
+                ),
             ),
             description=description,
         )

@@ -147,6 +147,12 @@ def test_report_on_an_empty_month_says_the_data_ends_and_claims_no_drop(sample_u
     # no lesson about a period without data: only what the objectives say
     assert {x.area for x in report.section("lessons").facts["lessons"]} <= {"Objectives"}
     assert "Objectives judged on 31 Oct 2026" in summary
+    # no section states a zero it cannot know
+    for key in ("engagement", "content", "audience", "workflow"):
+        words = _text(report, key)
+        assert "Nothing is known yet about November 2026" in words, key
+        for claim in ("No member was active", "No content was published", "Items received"):
+            assert claim not in words, (key, claim)
 
 
 def test_default_report_period_is_the_last_month_with_data(sample_url: str) -> None:
@@ -234,7 +240,9 @@ def test_weeks_the_period_covers_in_part_are_drawn_lighter_with_their_days() -> 
         }
     )
     days = week_days(
-        weekly, pd.Timestamp("2026-11-01", tz="UTC"), pd.Timestamp("2026-12-01", tz="UTC")
+        weekly["week_start"],
+        pd.Timestamp("2026-11-01", tz="UTC"),
+        pd.Timestamp("2026-12-01", tz="UTC"),
     )
     assert days == [1, 7, 1]
     spec = charts.weekly_active_chart(weekly, days).to_dict()

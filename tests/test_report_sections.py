@@ -715,8 +715,8 @@ def test_workflow_section_shows_moderation_per_1000_posts_and_who_answers() -> N
     assert "Moderation per 1,000 posts" in text and "400.0" in text
     assert "2 moderation actions in the period: 1 hide, 1 warn." in text
     assert (
-        "Of 3 questions asked, 2 got an answer: 1 first from community members, 1 from staff"
-        in text
+        "Of the 3 threads asking a question, 2 got an answer from a known member: 1 first from "
+        "community members, 1 from staff" in text
     )
     assert "Answered by the community" in text and "50%" in text
     # without member_roles, members decide: 3 is unknown there, so counted as community
@@ -741,3 +741,10 @@ def test_csat_is_a_share_only_with_enough_answers() -> None:
 def test_closed_loop_rule_needs_enough_resolved_items() -> None:
     assert lessons.closed_loop_rule(0.2, 9) is None
     assert lessons.closed_loop_rule(0.2, 10) is not None
+
+
+def test_escalation_levels_read_as_words() -> None:
+    from commbook.reports.sections.workflow import escalation_name
+
+    assert [escalation_name(x) for x in ("pr", "team_lead", "legal", "new_level")] == [
+        "PR", "the team lead", "legal", "new level"]  # fmt: skip

@@ -106,6 +106,26 @@ def _type_name(value: str) -> str:
     return TYPE_NAMES.get(str(value), str(value).replace("_", " "))
 
 
+def type_title(value: str) -> str:
+    """A content type as a table cell: ``"Contest"``, ``"AMA"``, ``"Live stream"``."""
+    name = _type_name(value)
+    return name[:1].upper() + name[1:]
+
+
+def nothing_known(data: Any) -> Any | None:
+    """The notice a section shows instead of zeros when the data ends before the period
+    (``None`` when the data reaches it)."""
+    from commbook.reports import blocks
+    from commbook.reports.periods import short_day
+
+    if data.has_data:
+        return None
+    return blocks.notice(
+        f"Nothing is known yet about {data.period.title}: the data ends "
+        f"{short_day(data.data_ends)}, the last import."
+    )
+
+
 def plural(n: int, word: str) -> str:
     """``plural(1, "poll")`` → ``"1 poll"``; ``plural(3, "AMA")`` → ``"3 AMAs"``."""
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

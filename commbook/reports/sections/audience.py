@@ -10,7 +10,8 @@ import pandas as pd
 from commbook import charts, metrics
 from commbook.reports import blocks
 from commbook.reports.data import ReportData
-from commbook.reports.sections._common import Section, metrics_in
+from commbook.reports.sections._common import Section, metrics_in, nothing_known
+from commbook.reports.sections.engagement import week_days
 
 
 def audience_section(data: ReportData) -> Section:
@@ -27,9 +28,10 @@ def audience_section(data: ReportData) -> Section:
     nvr = metrics.new_vs_returning(in_period, data.members, data.start, data.end, data.tz, "week")
     s.facts["new_vs_returning"] = nvr
     if nvr["active_members"].sum():
-        s.add(charts.new_returning_chart(nvr))
+        days = week_days(nvr["period_start"], data.start, data.known_end)
+        s.add(charts.new_returning_chart(nvr, days))
     else:
-        s.add(blocks.notice(f"No member was active in {data.period.title}."))
+        s.add(nothing_known(data) or blocks.notice(f"No member was active in {data.period.title}."))
 
     # whole calendar months: a cohort is everyone who joined in its month, whenever the
     # loaded events start (as metrics.cohort_retention counts them)

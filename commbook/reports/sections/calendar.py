@@ -9,7 +9,14 @@ import pandas as pd
 from commbook.calendar import recurrence
 from commbook.reports import blocks
 from commbook.reports.data import ReportData
-from commbook.reports.sections._common import Section, _nan, _type_name, period_name, plural
+from commbook.reports.sections._common import (
+    Section,
+    _nan,
+    _type_name,
+    period_name,
+    plural,
+    type_title,
+)
 
 #: What the table says when an item has no owner or channel yet.
 NO_OWNER = "Unassigned"
@@ -105,7 +112,7 @@ def calendar_section(data: ReportData) -> Section:
                 [
                     _when(r.scheduled_at, data.tz),
                     _titled(text(r.title), r.repeats),
-                    _type_name(text(r.content_type, "other")),
+                    type_title(text(r.content_type, "other")),
                     text(r.channel, NO_CHANNEL),
                     text(r.status, "—"),
                     text(r.owner, NO_OWNER),

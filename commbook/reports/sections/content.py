@@ -11,7 +11,14 @@ from commbook import charts, metrics
 from commbook.metrics.effectiveness import CONFIDENCE, interval_text, value_text
 from commbook.reports import blocks
 from commbook.reports.data import RANKING_MONTHS, ReportData, _months_before
-from commbook.reports.sections._common import Section, _type_name, metrics_in, period_name
+from commbook.reports.sections._common import (
+    Section,
+    _type_name,
+    metrics_in,
+    nothing_known,
+    period_name,
+    type_title,
+)
 
 MIN_AUDIENCE = 50  # items reaching fewer people are left out of best / weakest items
 RANKED_METRICS = ("engagement_rate", "comments", "shares")
@@ -45,14 +52,17 @@ def content_section(data: ReportData) -> Section:
     s.facts["items"] = len(period)
     s.facts["engagement_by_type"] = engagement
     if period.empty:
-        s.add(blocks.notice(f"No content was published in {data.period.title}."))
+        s.add(
+            nothing_known(data)
+            or blocks.notice(f"No content was published in {data.period.title}.")
+        )
     else:
         s.add(blocks.subtitle(f"Engagement by content type, {data.period.title}"))
         if engagement["engagement_rate"].notna().any():
             s.add(charts.engagement_by_type_chart(engagement))
         s.add(
             blocks.table(
-                engagement.assign(content_type=engagement["content_type"].map(_type_name)),
+                engagement.assign(content_type=engagement["content_type"].map(type_title)),
                 {"content_type": "Content type", "items": "Items", "reach": "Reach",
                  "interactions": "Interactions", "engagement_rate": "Engagement rate"},
                 {"items": blocks.integer, "reach": blocks.integer,
@@ -109,7 +119,7 @@ def _ranking(s: Section, data: ReportData, period: pd.DataFrame) -> None:
             [
                 [
                     "—" if pd.isna(r.rank) else int(r.rank),
-                    _type_name(r.content_type),
+                    type_title(r.content_type),
                     f"{r.items:,}",
                     value_text(r.estimate, "engagement_rate"),
                     interval_text(r.low, r.high, "engagement_rate"),

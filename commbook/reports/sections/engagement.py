@@ -49,7 +49,8 @@ def engagement_section(data: ReportData, compared: pd.DataFrame) -> Section:
         )
     )
     weekly = metrics.weekly_active_members(data.activity, data.start, data.end, tz=data.tz)
-    s.add(charts.weekly_active_chart(weekly, week_days(weekly, data.start, data.known_end)))
+    days = week_days(weekly["week_start"], data.start, data.known_end)
+    s.add(charts.weekly_active_chart(weekly, days))
     joins, left = by_key.loc["new_members", "current"], by_key.loc["churned_members", "current"]
     s.add(
         blocks.paragraph(
@@ -78,10 +79,10 @@ def engagement_section(data: ReportData, compared: pd.DataFrame) -> Section:
     return s
 
 
-def week_days(weekly: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> list[int]:
-    """How many days of each week (``week_start``, Monday 00:00 local) fall in ``[lo, hi)``."""
+def week_days(starts: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> list[int]:
+    """How many days of each week (its start, Monday 00:00 local) fall in ``[lo, hi)``."""
     days = []
-    for start in weekly["week_start"]:
+    for start in starts:
         first = max(start, lo.tz_convert(start.tz))
         last = min(start + pd.DateOffset(days=7), hi.tz_convert(start.tz))
         days.append(max(0, round((last - first) / pd.Timedelta(days=1))))

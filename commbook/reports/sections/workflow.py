@@ -26,7 +26,7 @@ from commbook.reports import blocks
 from commbook.reports.blocks import Kpi
 from commbook.reports.data import ReportData
 from commbook.reports.lessons import hours
-from commbook.reports.sections._common import Section, _nan, metrics_in, plural
+from commbook.reports.sections._common import Section, _nan, metrics_in, nothing_known, plural
 from commbook.triage.sla import SLAPolicy, load_sla
 
 
@@ -75,6 +75,15 @@ def moderation_and_answers(data: ReportData) -> dict[str, Any]:
     }
 
 
+#: Escalation levels in words.
+ESCALATION_NAMES = {"team_lead": "the team lead", "pr": "PR"}
+
+
+def escalation_name(level: object) -> str:
+    """``"pr"`` → ``"PR"``, ``"team_lead"`` → ``"the team lead"``; others as written."""
+    return ESCALATION_NAMES.get(str(level), str(level).replace("_", " "))
+
+
 def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Section:
     """Community workflow: first response against SLA per category, backlog and its age,
     escalations, the closed-loop rate, moderation per 1,000 posts and the share of
@@ -92,6 +101,9 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
     received = t[metrics_in(t["received_at"], data.start, data.end)]
     prev_items = t[metrics_in(t["received_at"], *data.previous)]
     s.facts["received"] = len(received)
+    if received.empty and (notice := nothing_known(data)) is not None:
+        s.add(notice)
+        return s
     if received.empty and t.empty:
         s.add(blocks.notice(f"No triage items were recorded for {data.period.title}."))
         return s
@@ -122,7 +134,7 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
             [
                 Kpi("Items received", f"{len(received):,}"),
                 Kpi(
-                    "First reply within SLA",
+                    "First response within SLA",
                     "—" if _nan(overall["first_response_within_sla"])
                     else f"{overall['first_response_within_sla']:.0%}",
                 ),
@@ -152,7 +164,7 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
         )
     s.add(
         blocks.rich_table(
-            ["Category", "Items", "Median first reply", "90% replied within", "Target",
+            ["Category", "Items", "Median first response", "90% responded within", "Target",
              "Within SLA", "Median resolution"],
             [
                 [
@@ -196,8 +208,9 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
     if answers.questions:
         s.add(
             blocks.paragraph(
-                f"Of {plural(answers.questions, 'question')} asked, {answers.answered:,} got an "
-                f"answer: {answers.by_community:,} first from community members, "
+                f"Of the {plural(answers.questions, 'thread')} asking a question, "
+                f"{answers.answered:,} got an answer from a known member: "
+                f"{answers.by_community:,} first from community members, "
                 f"{answers.by_staff:,} from staff or moderators."
             )
         )
@@ -210,7 +223,7 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
             blocks.paragraph(
                 f"{plural(escalated, 'item')} escalated: "
                 + ", ".join(
-                    f"{int(r.total)} to {str(r.escalation_level).replace('_', ' ')}"
+                    f"{int(r.total)} to {escalation_name(r.escalation_level)}"
                     for r in volume.itertuples()
                 )
                 + "."
