@@ -1014,11 +1014,17 @@ def _runs(values: pd.Series) -> list[int]:
 
 
 def _month_axis(months: list[pd.Timestamp]) -> tuple[list[str], dict[str, str]]:
-    """Domain keys (``2026-10``) and tick labels: the month, with the year under the
-    first month and under each January."""
+    """Domain keys (``2026-10``) and tick labels: the month, with the year under each
+    January and under the first month — unless a January follows within two months, where
+    two years side by side would run together ("20252026")."""
     keys = [f"{m:%Y-%m}" for m in months]
+    january_soon = any(m.month == 1 for m in months[1:3])
+
+    def with_year(i: int, m: pd.Timestamp) -> bool:
+        return m.month == 1 or (i == 0 and not january_soon)
+
     labels = {
-        k: (f"{m:%b}|{m:%Y}" if i == 0 or m.month == 1 else f"{m:%b}")
+        k: (f"{m:%b}|{m:%Y}" if with_year(i, m) else f"{m:%b}")
         for i, (k, m) in enumerate(zip(keys, months, strict=True))
     }
     return keys, labels

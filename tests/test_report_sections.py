@@ -748,3 +748,17 @@ def test_escalation_levels_read_as_words() -> None:
 
     assert [escalation_name(x) for x in ("pr", "team_lead", "legal", "new_level")] == [
         "PR", "the team lead", "legal", "new level"]  # fmt: skip
+
+
+def test_segments_without_a_rule_are_named_and_the_way_to_size_them_said() -> None:
+    from commbook.reports.sections.audience import unsized_sentence
+
+    assert unsized_sentence([]).startswith("No audience segment is defined yet")
+    text = unsized_sentence(["Newcomers", "Core contributors", "EU makers", "Lurkers", "Staff"])
+    assert text.startswith(
+        "5 audience segments are described (Newcomers, Core contributors, EU makers, Lurkers "
+        "and 1 more), but they have no member rule yet"
+    )
+    assert "1 audience segment is described (Newcomers), but it has" in unsized_sentence(
+        ["Newcomers"]
+    )

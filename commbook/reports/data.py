@@ -98,6 +98,7 @@ class ReportData:
     data_starts: dt.date | None = None  # the local day of the store's first activity event
     as_of: dt.date | None = None  # objectives are judged on this day (see commbook.clock)
     notes: tuple[str, ...] = ()  # what the report says at the top (commbook.clock)
+    unsized_segments: tuple[str, ...] = ()  # stored segments without a member rule
     # frame name → the first instant it was loaded from (members: loaded whole)
     loaded_from: dict[str, pd.Timestamp] = field(default_factory=dict)
 
@@ -256,7 +257,7 @@ def load_report_data(
         triage = triage[triage["channel"] == channel]
         moderation = moderation[moderation["channel"] == channel]
 
-    sizes, member_segments, chosen = _segments(url, members, activity, end, segment)
+    sizes, member_segments, chosen, unsized = _segments(url, members, activity, end, segment)
     if segment:
         ids = chosen
         members = members[members["member_id"].isin(ids)]
@@ -296,6 +297,7 @@ def load_report_data(
         member_segments=member_segments,
         moderation=moderation.reset_index(drop=True),
         member_roles=member_roles,
+        unsized_segments=tuple(unsized),
         data_ends=choice.data_ends,
         data_starts=clock.data_starts(url, tzinfo),
         as_of=as_of,
@@ -382,9 +384,9 @@ def _segments(
     activity: pd.DataFrame,
     end: pd.Timestamp,
     wanted: str,
-) -> tuple[dict[str, int], pd.Series, np.ndarray]:
+) -> tuple[dict[str, int], pd.Series, np.ndarray, list[str]]:
     """Sizes of the stored segments with a rule at ``end``, each member's first segment,
-    and the member ids of ``wanted``."""
+    the member ids of ``wanted``, and the names of the segments without a rule."""
     from commbook.segments import list_segments, segment_mask, validate_rule
 
     stored = list_segments(url)
@@ -395,10 +397,12 @@ def _segments(
     sizes: dict[str, int] = {}
     label = pd.Series(pd.NA, index=members.index, dtype="object")
     chosen = np.array([], dtype="int64")
+    unsized = []
     for seg in stored:
         if not seg.rule:
             if seg.name == wanted:
                 raise NotFound(f"segment {wanted!r} has no member rule, so it cannot filter")
+            unsized.append(seg.name)
             continue
         mask = segment_mask(validate_rule(seg.rule), members, activity, at)
         sizes[seg.name] = int(mask.sum())
@@ -406,7 +410,7 @@ def _segments(
         if seg.name == wanted:
             chosen = members.loc[mask, "member_id"].to_numpy()
     by_member = pd.Series(label.to_numpy(), index=members["member_id"].to_numpy()).dropna()
-    return sizes, by_member, chosen
+    return sizes, by_member, chosen, unsized
 
 
 def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import pandas as pd
 from commbook import charts, metrics
 from commbook.reports import blocks
 from commbook.reports.data import ReportData
-from commbook.reports.sections._common import Section, metrics_in, nothing_known
+from commbook.reports.sections._common import Section, metrics_in, nothing_known, plural
 from commbook.reports.sections.engagement import week_days
 
 
@@ -70,7 +71,7 @@ def audience_section(data: ReportData) -> Section:
         )
     )
     if not data.segment_sizes or data.member_segments is None:
-        s.add(blocks.paragraph("No audience segment with a member rule is defined yet."))
+        s.add(blocks.paragraph(unsized_sentence(data.unsized_segments)))
         s.facts["segments"] = pd.DataFrame()
         return s
     table = segment_activity(data.segment_sizes, data.member_segments, in_period)
@@ -127,3 +128,16 @@ def segment_activity(
         for name, size in sizes.items()
     ]
     return pd.DataFrame(rows, columns=["segment", "members", "active", "share_active"])
+
+
+def unsized_sentence(names: Sequence[str]) -> str:
+    """Why no segment is sized: none is defined, or those defined have no member rule."""
+    if not names:
+        return "No audience segment is defined yet (the planning app's Audience tab)."
+    listed = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    these = "it has" if len(names) == 1 else "they have"
+    return (
+        f"{plural(len(names), 'audience segment')} {'is' if len(names) == 1 else 'are'} "
+        f"described ({listed}), but {these} no member rule yet, so no one can be counted in "
+        "them. Add a rule (who belongs) in the planning app's Audience tab to size them here."
+    )
