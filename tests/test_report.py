@@ -303,7 +303,7 @@ def expected(store: dict) -> dict[str, str]:
         "New members": f"{metrics.new_members(members, p.start, p.end):,}",
         "NPS (latest survey)": f"{nps([x for x in scores if x is not None]).score:+.0f}",
         "received": f"{received:,}",
-        "upcoming": f"{upcoming} items planned",
+        "upcoming": f"{upcoming} items in the calendar",
     }
 
 

@@ -87,7 +87,10 @@ def test_recurring_items_are_listed_on_each_date_like_the_planning_calendar(
     section = calendar_section(_report_data(upcoming))
     html = " ".join(p.data for p in section.parts)
     assert section.facts["upcoming"] == 5
-    assert "5 items planned: 4 articles, 1 video. 4 dates come from 1 recurring item." in html
+    assert (
+        "5 items in the calendar: 4 articles, 1 video (4 scheduled, 1 idea). 4 dates come from "
+        "1 recurring item." in html
+    )
     assert html.count("Monday build log (every week on Mon)") == 4
     assert "Mon 2 Nov, 09:00" in html and "Fri 20 Nov, 17:00" in html  # Paris time
     assert "Times in Europe/Paris." in html and "Times are local" not in html

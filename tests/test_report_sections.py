@@ -426,7 +426,7 @@ def test_sections_show_the_numbers_of_small_frames() -> None:
     assert any("open items are older than 7 days" in x.finding for x in found)
 
     calendar = _text(report.section("calendar"))
-    assert "1 item planned: 1 AMA." in calendar
+    assert "1 item in the calendar: 1 AMA (1 scheduled)." in calendar
     assert "&lt;b&gt;Launch&lt;/b&gt; &amp; party" in calendar and "<b>Launch" not in calendar
     assert "Tue 3 Nov, 09:00" in calendar
     lessons_html = _text(report.section("lessons"))

@@ -53,6 +53,7 @@ def run(notebook: str, period: str, params: tuple[str, ...], formats: str, out_d
     """
     # imported here: papermill and nbformat take ~2 s, which every other command would pay
     from commbook.reports.parameters import declared_parameters, parse_parameter_pairs
+    from commbook.reports.periods import is_relative
     from commbook.reports.runner import resolve_notebook, run_report
 
     path = resolve_notebook(notebook)
@@ -60,6 +61,10 @@ def run(notebook: str, period: str, params: tuple[str, ...], formats: str, out_d
     result = run_report(
         path, period=period, params=values, formats=formats.split(","), out_dir=out_dir
     )
+    from commbook import clock
+
+    for note in clock.choose_period(period).notes if is_relative(period) else []:
+        click.echo(note)  # e.g. "November 2026 has no data yet, so this shows October 2026."
     click.echo(
         f"report {path.stem} for {result.period.title} ({result.seconds:.1f} s, run "
         f"#{result.run_id}):"

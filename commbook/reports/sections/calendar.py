@@ -94,10 +94,13 @@ def calendar_section(data: ReportData) -> Section:
         s.add(blocks.paragraph(f"Nothing is scheduled yet for {name}."))
         return s
     counts = up["content_type"].map(lambda t: _type_name(text(t, "other"))).value_counts()
+    states = up["status"].map(lambda v: text(v, "no status")).value_counts()
     sentence = (
-        f"{plural(len(up), 'item')} planned: "
+        f"{plural(len(up), 'item')} in the calendar: "
         + ", ".join(plural(n, t) for t, n in counts.items())
-        + "."
+        + " ("
+        + ", ".join(f"{n} {state}" for state, n in states.items())
+        + ")."
     )
     series = up.loc[up["repeats"] != "", "title"].map(text).nunique()
     if series:
