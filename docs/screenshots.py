@@ -87,8 +87,18 @@ def report_pages(env: dict[str, str], home: Path) -> list[Path]:
         raise SystemExit(f"expected one report PDF, found {[str(p) for p in pdfs]}")
     out = Path(tempfile.mkdtemp(prefix="cbpages-"))
     subprocess.run(
-        ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", str(REPORT_PAGES),
-         str(pdfs[0]), str(out / "page")],
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(DPI),
+            "-f",
+            "1",
+            "-l",
+            str(REPORT_PAGES),
+            str(pdfs[0]),
+            str(out / "page"),
+        ],
         check=True,
     )
     pages = sorted(out.glob("page-*.png"))
@@ -130,19 +140,25 @@ def dashboard(env: dict[str, str], chromium: str) -> Path:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(BIN / "commbook"), "apps", "serve", "--port", str(port), "--no-preheat"],
-        env=env, cwd=ROOT, start_new_session=True,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
     )
     target = IMG / "dashboard.png"
     off_machine: list[str] = []
     try:
         wait_for_server(base + "/", server)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                        args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport=VIEWPORT)
-            page.on("request", lambda r: off_machine.append(r.url)
+            page.on(
+                "request",
+                lambda r: (
+                    off_machine.append(r.url)
                     if r.url.startswith(("http:", "https:")) and not r.url.startswith(base)
-                    else None)
+                    else None
+                ),
+            )
             page.goto(base + "/voila/render/dashboard.ipynb")
             # the app, not Voilà's "Loading…" box: tiles filled in and both charts drawn
             page.locator(".cb-kpi .cb-kpi-value").first.wait_for(timeout=90_000)
