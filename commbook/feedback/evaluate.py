@@ -104,7 +104,8 @@ def theme_scores(model: ThemeModel, labelled: pd.DataFrame) -> dict[str, float]:
       ``placeholder`` (themes that mean "nothing to improve");
     - ``duplicate_rate``: share of themes whose most common subject is also the most
       common subject of a bigger theme;
-    - ``labels_in_texts``: share of theme labels written word for word in one of its texts;
+    - ``labels_in_texts``: share of theme labels written word for word in one of its texts
+      (a theme called "Other comments" counts as not);
     - ``quotes_consistent``: share of quotes whose subject is their theme's and whose
       sentiment label is not the opposite of the theme's tone.
     """

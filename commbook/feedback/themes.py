@@ -14,8 +14,11 @@ How it works (details and how to read the output in ``docs/feedback.md``):
    :data:`MERGE_SIMILARITY`) merge, themes of fewer than :data:`MIN_THEME_SIZE` texts
    dissolve, and every text moves to its nearest centre — or to no theme when it is not
    close to any (cosine < :data:`MIN_FIT`). Themes are numbered by size, largest first.
-4. A theme's label is a phrase its members wrote (see ``_phrases``); its quotes are the
-   texts closest to its centre in its tone (:func:`typical_quotes`).
+4. What each text says about its theme is its part (sentence, or side of a "but")
+   closest to the theme's centre (``_theme_parts``); the theme's tone is the tone of most
+   of those parts. Its label is a typical phrase of those parts in that tone, or
+   :data:`OTHER_LABEL` (``_phrases``); its quotes say the label and are never of the
+   opposite tone (``_theme_quotes``).
 
 Everything is deterministic: NMF starts from an SVD-based initialisation and ``seed``.
 """
@@ -70,7 +73,7 @@ NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "nowhere", "wi
 LINK_WORDS = frozenset({
     "of", "for", "to", "and", "with", "in", "on", "at", "is", "are", "was", "were", "be",
     "been", "do", "did", "does", "has", "have", "had", "can", "will", "out", "up", "off", "by",
-    "from", "about", "as", *NEGATIONS,
+    "from", "about", "as", "get", "gets", "got", *NEGATIONS,
 })
 # fmt: on
 """The only stop words a label may have inside ("sit unanswered for days", "support did
@@ -78,6 +81,41 @@ not answer"); any other ends the phrase ("generous the members" is not a label).
 
 SUBJECT_WORDS = frozenset({"support", "help", "helpers", "friends", "party", "care", "welcome"})
 """Words in VADER's lexicon that name a subject members write about: they may be labels."""
+GENERIC_WORDS = frozenset(
+    {
+        "members",
+        "member",
+        "people",
+        "person",
+        "folks",
+        "everyone",
+        "everybody",
+        "community",
+        "communities",
+        "guild",
+        "forum",
+        "group",
+        "place",
+        "site",
+        "platform",
+        "experience",
+        "time",
+        "way",
+        "everything",
+        "anything",
+        "something",
+        "one",
+        "team",
+        "year",
+        "day",
+    }
+)
+"""Words that name no subject on their own in a community survey: never a one-word label
+or topic ("members"), though a phrase may hold them ("meet people", "support team")."""
+OTHER_LABEL = "Other comments"
+"""The label of a theme with no typical phrase in its tone (better than a misleading one)."""
+LABEL_MIN_SHARE = 0.1
+"""A label is said by at least this share of its theme's texts."""
 LONGER_LABEL_SHARE = 0.2
 """A longer phrase around the best label replaces it when at least this share of the
 best label's texts contain it ("build" → "build nights", "app" → "mobile app")."""
@@ -96,6 +134,7 @@ QUOTE_CHARS = 200
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
 _TERM_WORD = re.compile(r"[^\W\d_][^\W\d_]+")
 _PHRASE_WORD = re.compile(r"[^\W\d_][\w'-]*[^\W\d_]|[^\W\d_]")
+_PART = re.compile(r"(?<=[.!?;])\s+|;|\n+|,?\s+\bbut\b\s+", re.IGNORECASE)
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\"/|\n–—]+|\s-+\s|\bbut\b")
 
 
@@ -124,9 +163,12 @@ class Theme:
     ``label`` is a phrase members wrote ("shipping delays", "search is broken"), ``topic``
     its subject in one or two words ("shipping", "mobile app") for titles; ``terms`` the
     theme's heaviest TF-IDF terms. ``share`` is ``size`` over the texts with content
-    (placeholders and "nothing to improve" answers left out); ``mean_sentiment`` the mean
-    VADER compound (−1..1) of its texts; ``quotes`` up to three typical texts — closest to
-    the theme's centre and in its tone — deduplicated and shortened to ~200 characters.
+    (placeholders and "nothing to improve" answers left out); ``mean_sentiment`` the
+    theme's sentiment (−1..1): the median VADER compound of what its texts say about it
+    (their part closest to its centre) among those with a tone, so ``tone`` is the tone of
+    most of them; ``quotes`` up to three typical texts — the first says the label, none
+    is of the opposite tone — deduplicated and shortened to ~200 characters. ``label`` is
+    :data:`OTHER_LABEL` when no typical phrase in the theme's tone was found.
     """
 
     id: int
@@ -140,7 +182,7 @@ class Theme:
 
     @property
     def tone(self) -> str:
-        """``positive`` / ``negative`` (mean compound beyond ±0.05) or ``mixed``."""
+        """``positive`` / ``negative`` (``mean_sentiment`` beyond ±0.05) or ``mixed``."""
         return _tone(self.mean_sentiment)
 
 
@@ -390,19 +432,31 @@ def themes(
     placed = _nearest(series.index, matrix, centroids, [""] * len(centroids))
     placed["sentiment"] = compound.to_numpy(dtype=float)
     placed["answer"] = kinds
-    names = _phrases(series, placed, len(centroids), theme_terms)
+    part, part_compound = _theme_parts(series, placed, vectorizer, centroids)
+    theme_of = placed["theme"].to_numpy(dtype=float, na_value=np.nan)
+    means = [_majority_compound(part_compound[theme_of == i]) for i in range(len(centroids))]
+    names = _phrases(series, placed, len(centroids), part, part_compound, means)
     labels = [label for label, _ in names]
     placed["label"] = placed["theme"].map(lambda i: labels[i], na_action="ignore").astype("string")
-    table = theme_table(series, placed, n_themes=len(centroids))
+    text_compound = placed["sentiment"].to_numpy(dtype=float)
+    weight = placed["weight"].to_numpy(dtype=float)
     built = tuple(
         Theme(
             id=i,
             label=labels[i],
             terms=theme_terms[i],
-            size=int(table.at[i, "size"]),
-            share=float(table.at[i, "size"] / n_docs) if n_docs else 0.0,
-            mean_sentiment=float(table.at[i, "mean_sentiment"]),
-            quotes=table.at[i, "quotes"],
+            size=int((theme_of == i).sum()),
+            share=float((theme_of == i).sum() / n_docs) if n_docs else 0.0,
+            mean_sentiment=means[i],
+            quotes=_theme_quotes(
+                series.to_numpy(dtype=object)[theme_of == i],
+                weight[theme_of == i],
+                text_compound[theme_of == i],
+                part[theme_of == i],
+                part_compound[theme_of == i],
+                label=labels[i] if labels[i] != OTHER_LABEL else "",
+                tone=_tone(means[i]),
+            ),
             topic=names[i][1],
         )
         for i in range(len(centroids))
@@ -694,15 +748,131 @@ def _place_comments(
     return comments, placed, model
 
 
+def _parts(text: str) -> list[str]:
+    """A text cut where it turns to another point: at the end of each sentence, at ";" and
+    at "but" ("Search works great, but shipping is slow" → two parts)."""
+    parts = [p.strip(" ,;:-–—") for p in _PART.split(text)]
+    return [p for p in parts if _TERM_WORD.search(p)] or [text]
+
+
+def _theme_parts(
+    texts: pd.Series, placed: pd.DataFrame, vectorizer: Any, centroids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What each themed text says about its theme: the part of it (see :func:`_parts`)
+    closest to its theme's centre (the first of equals), and that part's sentiment.
+
+    A text of one part is its own part and keeps its score (``placed["sentiment"]``, which
+    may have been read with its question); a part of a longer text is scored by VADER
+    (:func:`vader.sentiment`). Texts in no theme get None and NaN."""
+    theme = placed["theme"].to_numpy(dtype=float, na_value=np.nan)
+    part = np.full(len(texts), None, dtype=object)
+    compound = np.full(len(texts), np.nan)
+    given = placed["sentiment"].to_numpy(dtype=float)
+    owners: list[int] = []
+    pieces: list[str] = []
+    for row in np.flatnonzero(np.isfinite(theme)):
+        split = _parts(texts.iat[row])
+        if len(split) == 1:
+            part[row], compound[row] = texts.iat[row], given[row]
+        else:
+            owners += [row] * len(split)
+            pieces += split
+    if pieces:
+        similarity = np.asarray(vectorizer.transform(pieces) @ centroids.T)
+        owner = np.asarray(owners)
+        fit = similarity[np.arange(len(pieces)), theme[owner].astype(int)]
+        best: dict[int, int] = {}
+        for i, row in enumerate(owners):
+            if row not in best or fit[i] > fit[best[row]]:
+                best[row] = i
+        chosen = list(best.values())
+        scores = sentiment([pieces[i] for i in chosen])["compound"].to_numpy(dtype=float)
+        for i, score in zip(chosen, scores, strict=True):
+            part[owners[i]], compound[owners[i]] = pieces[i], score
+    return part, compound
+
+
+def _majority_compound(scores: np.ndarray) -> float:
+    """A theme's sentiment, such that its tone is the tone of most of its parts that have
+    one (neutral parts, |compound| < 0.05, left aside): the median of those, positive (or
+    negative) only when more than half of them are; with an even count whose two middle
+    scores differ in tone, 0 (mixed). The median of all when none has a tone; NaN when
+    none is scored."""
+    values = np.sort(scores[np.isfinite(scores)])
+    if not len(values):
+        return np.nan
+    toned = values[(values >= POSITIVE_MIN) | (values <= NEGATIVE_MAX)]
+    if not len(toned):
+        return float(np.median(values))
+    middle = len(toned) // 2
+    if len(toned) % 2:
+        return float(toned[middle])
+    low, high = toned[middle - 1], toned[middle]
+    return float((low + high) / 2) if _tone(low) == _tone(high) else 0.0
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    flat = " ".join(_PHRASE_WORD.findall(text.casefold().replace("’", "'")))
+    return f" {phrase} " in f" {flat} "
+
+
+def _theme_quotes(
+    texts: np.ndarray,
+    weight: np.ndarray,
+    compound: np.ndarray,
+    part: np.ndarray,
+    part_compound: np.ndarray,
+    *,
+    label: str,
+    tone: str,
+    n: int = 3,
+) -> tuple[str, ...]:
+    """Up to ``n`` typical texts of a theme that say what its label and tone say: a text
+    is quoted only when neither the text nor what it says about the theme (its part, see
+    :func:`_theme_parts`) is of the opposite tone. The first quote is the most typical
+    text whose part holds the label; the others follow by tone (texts wholly in the
+    theme's tone first, then texts whose part is) and closeness to the theme's centre."""
+    opposite = {"positive": "negative", "negative": "positive"}.get(tone)
+    keys = []
+    for i, text in enumerate(texts):
+        tones = (_tone(compound[i]), _tone(part_compound[i]))
+        if opposite in tones:
+            continue
+        keys.append(
+            (
+                tone != "mixed" and tones[0] != tone,
+                tone != "mixed" and tones[1] != tone,
+                -weight[i],
+                i,
+                text,
+            )
+        )
+    keys.sort()
+    first = [k for k in keys if label and _has_phrase(part[k[3]], label)][:1]
+    return quotes((k[-1] for k in first + keys), n)
+
+
 def _phrases(
-    texts: pd.Series, placed: pd.DataFrame, n: int, theme_terms: list[tuple[str, ...]]
+    texts: pd.Series,
+    placed: pd.DataFrame,
+    n: int,
+    part: np.ndarray,
+    part_compound: np.ndarray,
+    means: list[float],
 ) -> list[tuple[str, str]]:
     """(label, topic) of each theme: phrases members wrote, chosen by how many of the
-    theme's texts contain them (coverage) times how many of the texts containing them are
-    in the theme (precision), longer phrases slightly preferred. A label is 1–5 words in a
-    row from one clause, starting and ending on a content word (or starting on a negation:
-    "not fixed", "never find"); a topic is 1–2 content words. Counted on at most
-    :data:`PHRASE_SAMPLE` texts (evenly spaced) so large corpora stay fast."""
+    theme's texts say them about the theme — in their part closest to the theme's centre
+    (coverage) — times how many of the texts containing them are in the theme (precision),
+    longer phrases slightly preferred. A label is 1–5 words in a row from one clause,
+    starting and ending on a content word (or starting on a negation: "not fixed", "never
+    find"); a topic is 1–2 content words.
+
+    A label must be typical: said by at least :data:`LABEL_MIN_SHARE` of the theme's texts
+    (and at least two); name something (not only opinion words, not a lone generic word
+    such as "members", see :data:`GENERIC_WORDS`); and be said in the theme's tone, or at
+    least not in the opposite one (the mean sentiment of the parts that say it). A theme
+    with no such phrase is :data:`OTHER_LABEL`. Counted on at most :data:`PHRASE_SAMPLE`
+    texts (evenly spaced) so large corpora stay fast."""
     theme = placed["theme"].to_numpy(dtype=float, na_value=np.nan)
     rows = np.flatnonzero(np.isfinite(theme))
     if len(rows) > PHRASE_SAMPLE:
@@ -710,26 +880,51 @@ def _phrases(
     overall: Counter[str] = Counter()
     within: list[Counter[str]] = [Counter() for _ in range(n)]
     position: list[Counter[str]] = [Counter() for _ in range(n)]  # summed first positions
+    tone_sum: list[Counter[str]] = [Counter() for _ in range(n)]
+    quotable: list[set[str]] = [set() for _ in range(n)]  # said by a text that may be quoted
+    opposite = {"positive": "negative", "negative": "positive"}
+    tones = [_tone(m) for m in means]
+    given = placed["sentiment"].to_numpy(dtype=float)
     sizes = np.zeros(n, dtype=int)
     for row in rows:
-        spans = _spans(texts.iat[row])
-        overall.update(spans.keys())
-        within[int(theme[row])].update(spans.keys())
-        position[int(theme[row])].update(spans)
-        sizes[int(theme[row])] += 1
+        t = int(theme[row])
+        overall.update(_spans(texts.iat[row]).keys())
+        spans = _spans(part[row])
+        within[t].update(spans.keys())
+        position[t].update(spans)
+        score = part_compound[row]
+        if np.isfinite(score):
+            for p in spans:
+                tone_sum[t][p] += score
+        if opposite.get(tones[t]) not in (_tone(score), _tone(given[row])):
+            quotable[t].update(spans)
+        sizes[t] += 1
     out: list[tuple[str, str]] = []
     used: set[str] = set()
     for t in range(n):
-        need = max(2, int(np.ceil(0.1 * sizes[t]))) if sizes[t] >= 2 else 1
+        tone = tones[t]
+        need = max(2, int(np.ceil(LABEL_MIN_SHARE * sizes[t]))) if sizes[t] >= 2 else 1
+
+        def said_in_tone(p: str, t: int = t, tone: str = tone) -> bool:
+            return _tone(tone_sum[t][p] / within[t][p]) != opposite.get(tone)
+
         scored = sorted(
             (
-                (-(c / sizes[t]) * (c / overall[p]) * (1 + 0.1 * (len(p.split()) - 1)), p)
+                (-(c / sizes[t]) * (c / max(overall[p], c)) * (1 + 0.1 * (len(p.split()) - 1)), p)
                 for p, c in within[t].items()
             ),
             # ties: the phrase written earlier in its texts (the subject), then a–z
             key=lambda sp: (sp[0], position[t][sp[1]] / within[t][sp[1]], sp[1]),
         )
-        labels = [p for _, p in scored if within[t][p] >= need and _names_something(p)]
+        labels = [
+            p
+            for _, p in scored
+            if within[t][p] >= need
+            and (_names_something(p) or _praises_together(p, within[t][p], sizes[t]))
+            and not _is_generic(p)
+            and p in quotable[t]
+            and said_in_tone(p)
+        ]
         if labels:  # a longer phrase around the best one, when it is common enough
             best = labels[0]
             longer = [
@@ -738,21 +933,31 @@ def _phrases(
                 if _contains(p, best) and within[t][p] >= LONGER_LABEL_SHARE * within[t][best]
             ]
             labels.insert(0, longer[0] if longer else best)
-        labels += [p for _, p in scored]
-        label = next((p for p in labels if p not in used), None)
-        if label is None:  # every phrase taken by a bigger theme: its top term
-            label = theme_terms[t][0] if theme_terms[t] else "(no words)"
+        label = next((p for p in labels if p not in used), OTHER_LABEL)
         used.add(label)
         topics = [
             p
             for _, p in scored
             if len(p.split()) <= 2
             and within[t][p] >= need
+            and not _is_generic(p)
             and not any(_negates(w) or _is_opinion(w) or not _is_content(w) for w in p.split())
         ]
-        out.append((label, _topic(label, topics, within[t])))
+        topic = _topic(label, topics, within[t]) if label != OTHER_LABEL else ""
+        out.append((label, topic))
     labels = _unique([label for label, _ in out])
     return [(label, topic) for label, (_, topic) in zip(labels, out, strict=True)]
+
+
+def _praises_together(phrase: str, count: int, size: int) -> bool:
+    """Opinion words may make a label when there are two or more of them and at least half
+    of the theme's texts say them: "helpful and generous" (of the members)."""
+    return count >= 0.5 * size and sum(_is_content(w) for w in phrase.split()) >= 2
+
+
+def _is_generic(phrase: str) -> bool:
+    """A lone word that names no subject in a community survey ("members", "community")."""
+    return phrase in GENERIC_WORDS
 
 
 def _topic(label: str, topics: list[str], counts: Counter[str]) -> str:
