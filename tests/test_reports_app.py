@@ -368,3 +368,18 @@ def test_small_formatters() -> None:
     assert duration(start, None) == ""
     assert summary("  \nfirst line\nsecond") == "first line"
     assert summary("x" * 200, 10) == "x" * 9 + "…"
+
+
+def test_picker_says_when_last_month_moves_to_the_data(
+    home: Path, sample_db: Path, tmp_path: Path
+) -> None:
+    """Data ends 31 Oct; on 4 Dec "last month" is run for October, and the form says so."""
+    from conftest import copy_sample_db
+
+    url = copy_sample_db(sample_db, tmp_path / "store")
+    app = ReportsApp(url, runner=FakeRunner(), today=dt.date(2026, 12, 4))
+    assert app.form.period.hint.value == (
+        "October 2026 · 1 Oct 2026 – 31 Oct 2026 · November 2026 has no data yet, so this shows "
+        "October 2026."
+    )
+    assert app.form.resolve().label == "2026-10"

@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ipywidgets as w
 
+from commbook import clock
 from commbook.errors import CommbookError, ValidationError
-from commbook.reports.periods import Period, resolve_period
+from commbook.reports.periods import Period
 from commbook.schedules import locks
 from commbook.widgets.reports_data import MONTHS, PERIOD_KINDS, ReportNotebook, period_spec
 from commbook.widgets.reports_files import FileServer
@@ -157,7 +157,7 @@ class RunForm:
         self.widget.add_class("cb-reports-run-form")
 
     def _today(self) -> dt.date:
-        return self.today or dt.datetime.now(ZoneInfo(self.timezone)).date()
+        return self.today or clock.today(self.timezone)
 
     def _kind_changed(self) -> None:
         """Start a month or quarter picker on the last complete one."""
@@ -191,8 +191,13 @@ class RunForm:
         )
 
     def resolve(self) -> Period:
-        """The chosen period, checked by ``resolve_period`` (raises ``ValidationError``)."""
-        return resolve_period(self.period_spec(), today=self.today, tz=self.timezone)
+        """The chosen period, checked by ``resolve_period`` (raises ``ValidationError``) and
+        resolved against the data as the runner will (``commbook.clock.choose_period``)."""
+        return self.choose().period
+
+    def choose(self) -> clock.PeriodChoice:
+        """The period the run will cover, with what to say about the data."""
+        return clock.choose_period(self.period_spec(), self.url, on=self._today(), tz=self.timezone)
 
     def preview(self, strict: bool = False) -> Period | None:
         """Show what the period is (or what is wrong with it) under the picker.
@@ -210,7 +215,7 @@ class RunForm:
             widget.layout.display = "" if widget in visible else "none"
         self.details.layout.display = "" if visible else "none"
         try:
-            period = self.resolve()
+            choice = self.choose()
         except ValidationError as exc:
             unpicked = kind == "range" and None in (self.start.value, self.end.value)
             if unpicked and not strict:
@@ -221,9 +226,11 @@ class RunForm:
                 self.period.set_error(_sentence(exc.reason))
             return None
         self.period.set_error("")
+        period = choice.period
         first, last = period.first_day, period.last_day
         span = f"{first:%-d %b %Y}" if first == last else f"{first:%-d %b %Y} – {last:%-d %b %Y}"
-        self.period.set_hint(f"{period.title} · {span}" if period.title != span else span)
+        hint = f"{period.title} · {span}" if period.title != span else span
+        self.period.set_hint(" · ".join([hint, *choice.notes]))
         return period
 
     # --- running ------------------------------------------------------------------------
