@@ -111,6 +111,19 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def sample_env(home: Path, url: str, tz: str = "UTC", today: str = "2026-11-24") -> dict:
+    """The environment of a store of the sample community: its home, reports folder,
+    timezone, user and a fixed clock (``COMMBOOK_TODAY``), never the machine's."""
+    return {
+        "COMMBOOK_HOME": str(home),
+        "COMMBOOK_DATABASE_URL": url,
+        "COMMBOOK_REPORTS_DIR": str(home / "reports"),
+        "COMMBOOK_TIMEZONE": tz,
+        "COMMBOOK_USER": "tester",
+        "COMMBOOK_TODAY": today,
+    }
+
+
 def copy_sample_db(sample_db: Path, folder: Path) -> str:
     """Copy the loaded sample store to ``folder/commbook.db``; return its URL."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import papermill
 import pytest
-from conftest import copy_sample_db
+from conftest import copy_sample_db, sample_env
 
 from commbook import planning, progress
 from commbook import planning_summary as summary
@@ -111,13 +111,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> I
     home = tmp_path_factory.mktemp("summary")
     url = copy_sample_db(sample_db, home)
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in {
-            "COMMBOOK_HOME": str(home),
-            "COMMBOOK_DATABASE_URL": url,
-            "COMMBOOK_REPORTS_DIR": str(home / "reports"),
-            "COMMBOOK_TIMEZONE": "UTC",
-            "COMMBOOK_USER": "tester",
-        }.items():
+        for key, value in sample_env(home, url).items():
             mp.setenv(key, value)
         yield {"url": url, "home": home}
 

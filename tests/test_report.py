@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import nbformat
 import pytest
 from click.testing import CliRunner
-from conftest import copy_sample_db
+from conftest import copy_sample_db, sample_env
 from sqlalchemy import func, select
 
 from commbook import frames, metrics
@@ -232,14 +232,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> Iterator
     home = tmp_path_factory.mktemp("report-home")
     url = copy_sample_db(sample_db, home)
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in {
-            "COMMBOOK_HOME": str(home),
-            "COMMBOOK_DATABASE_URL": url,
-            "COMMBOOK_REPORTS_DIR": str(home / "reports"),
-            "COMMBOOK_TIMEZONE": "Europe/Paris",
-            "COMMBOOK_USER": "tester",
-            "COMMBOOK_TODAY": TODAY.isoformat(),  # the clock is the test's, not the machine's
-        }.items():
+        for key, value in sample_env(home, url, "Europe/Paris", TODAY.isoformat()).items():
             mp.setenv(key, value)
         _add_hostile_text(url)
         yield {"url": url, "reports": home / "reports", "home": home}

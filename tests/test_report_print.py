@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from conftest import copy_sample_db
+from conftest import copy_sample_db, sample_env
 from sqlalchemy import select
 
 from commbook.calendar import service
@@ -137,13 +137,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory, sample_db: Path) -> dict:
     home = tmp_path_factory.mktemp("print-home")
     url = copy_sample_db(sample_db, home)
     with pytest.MonkeyPatch.context() as mp:
-        for key, value in {
-            "COMMBOOK_HOME": str(home),
-            "COMMBOOK_DATABASE_URL": url,
-            "COMMBOOK_REPORTS_DIR": str(home / "reports"),
-            "COMMBOOK_TIMEZONE": "Europe/Paris",
-            "COMMBOOK_USER": "tester",
-        }.items():
+        for key, value in sample_env(home, url, "Europe/Paris").items():
             mp.setenv(key, value)
         _add_calendar(url)
         result = run_report(NOTEBOOK, period="2026-10", formats=("html", "pdf"), url=url)
