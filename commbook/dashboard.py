@@ -29,7 +29,6 @@ member who raised the item / was moderated).
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -44,7 +43,7 @@ from commbook.csvsafe import safe_frame
 from commbook.errors import ValidationError
 from commbook.metrics._time import zone
 from commbook.metrics.catalog import CONVERSATION_COLUMNS, Inputs
-from commbook.reports.periods import Period, resolve_period
+from commbook.reports.periods import Period, resolve_period, short_day
 from commbook.triage.sla import SLAPolicy, load_sla
 
 NEW_MEMBER_DAYS = 90
@@ -120,18 +119,54 @@ SHORT_LABELS = {
     "answered_rate": "Answered rate",
     "median_first_response_hours": "Median first reply",
     "engagement_rate": "Content engagement",
-    "sla_first_response_within": "First responses within SLA",
-    "triage_first_response_hours": "Median first response",
-    "open_backlog": "Open backlog",
-    "stale_backlog": "Open over 7 days",
-    "escalations": "Escalations",
-    "closed_loop_rate": "Closed-loop rate",
+    # triage items are not forum threads: "Triage:" keeps their first response apart from
+    # the threads' first reply
+    "sla_first_response_within": "Triage: first response in SLA",
+    "triage_first_response_hours": "Triage: median first response",
+    "open_backlog": "Triage: open backlog",
+    "stale_backlog": "Triage: open over 7 days",
+    "escalations": "Triage: escalations",
+    "closed_loop_rate": "Triage: closed-loop rate",
     "moderation_per_1000_posts": "Moderation / 1,000 posts",
     "community_answer_share": "Answered by community",
+}
+#: Tile descriptions that say in words what the catalog's says with a file path.
+DESCRIPTIONS = {
+    "sla_first_response_within": (
+        "Share of triage items received in the period whose first response came within the "
+        "target time the team set for their category and urgency (the SLA); items still "
+        "inside their target at the end of the period are not counted."
+    ),
 }
 
 
 # --- periods -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodChoice(clock.PeriodChoice):
+    """:class:`commbook.clock.PeriodChoice` with the dashboard's ``preset``: "Last 30 days"
+    that moves to the data says so in its own words."""
+
+    preset: str = ""
+
+    @property
+    def moved_note(self) -> str | None:
+        """Why the period shown is not the one asked for (``None``: it is)."""
+        if not self.moved:
+            return None
+        if self.preset != "last_30_days" or self.data_ends is None:
+            return f"{self.asked.title} has no data yet, so this shows {self.period.title}."
+        to = short_day(self.period.last_day)
+        if self.data_ends < self.asked.first_day:
+            return f"The last 30 days have no data yet, so this shows the 30 days to {to}."
+        return f"The data ends {to}, so this shows the 30 days to {to}."
+
+    @property
+    def notes(self) -> list[str]:
+        out = [] if self.moved_note is None else [self.moved_note]
+        note = clock.data_ends_note(self.data_ends, self.period)
+        return [*out, note] if note else out
 
 
 def choose_period(
@@ -142,20 +177,24 @@ def choose_period(
     first: dt.date | None = None,
     last: dt.date | None = None,
     url: str | None = None,
-) -> clock.PeriodChoice:
+) -> PeriodChoice:
     """:func:`period_for`, resolved against the data of the store at ``url`` as every
     surface does (``commbook.clock``): a relative preset with no data because the data ends
     before it moves back to the data, and the choice says so; ``last_30_days`` ends on the
-    data's last day if that is before today."""
+    data's last day if that is before today (and says so too)."""
     ends = clock.data_ends(url, tz)
+    starts = clock.data_starts(url, tz)
     day = today or clock.today(tz)
-    if preset == "last_30_days" and ends is not None:
-        day = min(day, ends)
     asked = period_for(preset, tz, today=day, first=first, last=last)
-    if preset in ("custom", "last_30_days"):
-        return clock.PeriodChoice(asked, asked, ends, clock.data_starts(url, tz))
+    if preset == "custom":
+        return PeriodChoice(asked, asked, ends, starts, preset=preset)
+    if preset == "last_30_days":
+        shown = asked
+        if ends is not None and ends < day:
+            shown = period_for(preset, tz, today=ends)
+        return PeriodChoice(shown, asked, ends, starts, preset=preset)
     choice = clock.choose_period(preset, url, on=day, tz=tz, ends=ends)
-    return dataclasses.replace(choice, data_starts=clock.data_starts(url, tz))
+    return PeriodChoice(choice.period, choice.asked, ends, starts, preset=preset)
 
 
 def period_for(
@@ -457,18 +496,32 @@ class Kpi:
         return "▲" if self.change > 0 else "▼" if self.change < 0 else "▬"
 
     @property
+    def change_words(self) -> str:
+        """The change as the report writes it (``commbook.formatting.change_text``):
+        ``"+6%"`` for counts, ``"-2.3 pts"`` for rates and NPS, ``"-0.8 h"`` for hours,
+        ``"+4"`` for a count that was 0, ``"no change"``, ``"±0.0 pts"``, ``"—"``."""
+        return formatting.change_text(self.change, self.change_pct, self.unit)
+
+    @property
+    def flat(self) -> bool:
+        """Whether the change prints as nothing (``"no change"``, ``"±0…"``)."""
+        return formatting.is_flat(self.change_words)
+
+    @property
+    def tone(self) -> str:
+        """``better`` / ``worse`` for the tile's colour; ``""`` when the change prints as
+        nothing or is unknown (the report's rule)."""
+        return self.verdict if self.verdict in ("better", "worse") and not self.flat else ""
+
+    @property
     def delta_text(self) -> str:
-        """E.g. "▲ 12.5%" — or "new" (nothing before), "no change", "▬ ±0.0%" (a change
-        that rounds to zero: no arrow, no sign), "—" (unknown)."""
-        if math.isnan(self.change):
-            return "—"
-        if self.change == 0:
-            return "▬ no change"
-        if math.isnan(self.change_pct):
-            return f"{self.arrow} new"
-        if formatting.rounds_to_zero(self.change_pct, 1):
-            return "▬ ±0.0%"
-        return f"{self.arrow} {abs(self.change_pct):.1f}%"
+        """The report's change with an arrow: "▲ +6%", "▼ -2.3 pts", "▲ +4" (nothing
+        before), "▬ no change", "▬ ±0.0 pts" (a change that rounds to zero), "—"
+        (unknown)."""
+        words = self.change_words
+        if words == "—":
+            return words
+        return f"▬ {words}" if self.flat else f"{self.arrow} {words}"
 
 
 def format_value(value: float, unit: str) -> str:
@@ -496,7 +549,7 @@ def _tiles(table: pd.DataFrame, keys: Sequence[str]) -> list[Kpi]:
             key=key,
             label=SHORT_LABELS.get(key, str(row["label"])),
             unit=str(row["unit"]),
-            description=metrics.CATALOG[key].description,
+            description=DESCRIPTIONS.get(key, metrics.CATALOG[key].description),
             direction=str(row["direction"]),
             value=float(row["current"]),
             previous=float(row["previous"]),
@@ -594,10 +647,27 @@ def comparison_windows(
     return {k: row[k] for k in keys}
 
 
-def comparison_note(data: PeriodFrames, as_of: dt.datetime | pd.Timestamp | None = None) -> str:
-    """One sentence saying what the deltas compare, e.g. "Compared with 1 Sep – 30 Sep
-    2026." or, for a running period, "Period in progress: 1–15 Nov 2026 compared with
-    the same 15.0 days of the previous period (1–15 Oct 2026)."."""
+def day_count(days: float) -> str:
+    """``3.0`` → ``"3 days"``, ``1`` → ``"1 day"``, ``3.5`` → ``"3.5 days"`` (whole days
+    print without a decimal)."""
+    whole = round(days)
+    if abs(days - whole) < 0.05:
+        return f"{whole:,} day" if whole == 1 else f"{whole:,} days"
+    return f"{days:,.1f} days"
+
+
+def comparison_note(
+    data: PeriodFrames,
+    as_of: dt.datetime | pd.Timestamp | None = None,
+    data_ends: dt.date | None = None,
+) -> str:
+    """One sentence saying what the deltas compare, e.g. "Changes compare with the previous
+    period: 1 Sep 2026 – 30 Sep 2026." or, for a running period, "Period in progress: 1 Nov
+    2026 – 15 Nov 2026 so far, compared with the same 15 days of the previous period (…)".
+    With ``data_ends`` (the data's last day), a period cut where the data stops says that
+    instead, in the same sentence: "Data ends 3 Dec 2026 — the last import: figures for
+    December 2026 cover 1 Dec 2026 – 3 Dec 2026 only, compared with the same 3 days of the
+    previous period (1 Nov 2026 – 3 Nov 2026)." (it replaces ``clock.data_ends_note``)."""
     w = comparison_windows(data, as_of)
     tz = data.tz
 
@@ -607,13 +677,18 @@ def comparison_note(data: PeriodFrames, as_of: dt.datetime | pd.Timestamp | None
         return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
 
     previous = span(w["previous_start"], w["previous_end"])
-    if w["partial"]:
-        days = (w["current_end"] - w["current_start"]) / pd.Timedelta(days=1)
+    if not w["partial"]:
+        return f"Changes compare with the previous period: {previous}."
+    days = (w["current_end"] - w["current_start"]) / pd.Timedelta(days=1)
+    same = f"the same {day_count(days)} of the previous period ({previous})"
+    current = span(w["current_start"], w["current_end"])
+    stop = clock.known_until(data_ends, tz)
+    if data_ends is not None and stop is not None and pd.Timestamp(stop) <= w["current_end"]:
         return (
-            f"Period in progress: {span(w['current_start'], w['current_end'])} so far, "
-            f"compared with the same {days:.1f} days of the previous period ({previous})."
+            f"Data ends {short_day(data_ends)} — the last import: figures for "
+            f"{data.period.title} cover {current} only, compared with {same}."
         )
-    return f"Changes compare with the previous period: {previous}."
+    return f"Period in progress: {current} so far, compared with {same}."
 
 
 def compare_as_of(choice: clock.PeriodChoice, now: dt.datetime | None = None) -> pd.Timestamp:
@@ -625,23 +700,63 @@ def compare_as_of(choice: clock.PeriodChoice, now: dt.datetime | None = None) ->
     return min(at, pd.Timestamp(stop)) if stop is not None else at
 
 
-def answers_note(data: PeriodFrames) -> str:
-    """The late-answer cut-off every surface uses, in words."""
+def answers_note(data: PeriodFrames, data_ends: dt.date | None = None) -> str:
+    """The late-answer cut-off every surface uses, in words; when the data (last day
+    ``data_ends``) stops before it, that the answered rate and first reply count the
+    answers so far (the report's "so far: the data ends …")."""
     cut = metrics.answers_counted_until(data.end) - pd.Timedelta(microseconds=1)
     last = cut.tz_convert(data.tz)
-    return (
+    text = (
         f"Answers to the period's threads count until {last.day} {last:%b %Y} "
-        f"({metrics.FOLLOW_UP_DAYS} days after it)."
+        f"({metrics.FOLLOW_UP_DAYS} days after it)"
     )
+    if data_ends is not None and data_ends < last.date():
+        return (
+            f"{text}; the data ends {short_day(data_ends)}, so the answered rate and first "
+            "reply count the answers so far."
+        )
+    return f"{text}."
+
+
+def context_notes(
+    choice: clock.PeriodChoice,
+    data: PeriodFrames,
+    as_of: dt.datetime | pd.Timestamp | None = None,
+) -> list[str]:
+    """What the line under the filters says, one sentence each, none repeating another:
+    why the period moved (if it did), what the changes compare (and where the data stops),
+    and how far answers are counted."""
+    moved = getattr(choice, "moved_note", None)
+    if moved is None and choice.moved:
+        moved = f"{choice.asked.title} has no data yet, so this shows {choice.period.title}."
+    notes = [moved] if moved else []
+    notes.append(comparison_note(data, as_of, choice.data_ends))
+    notes.append(answers_note(data, choice.data_ends))
+    return notes
 
 
 # --- charts' data -----------------------------------------------------------------------------
 
 
-def activity_series(filtered: Filtered) -> pd.DataFrame:
-    """DAU / WAU / MAU / stickiness per day of the period (``metrics.daily_active``)."""
+def series_end(data: PeriodFrames, until: dt.datetime | pd.Timestamp | None) -> pd.Timestamp:
+    """Where a series of the period stops: its end, or ``until`` (where the data stops,
+    ``compare_as_of``) if earlier — days after the data's last are not known, not 0."""
+    if until is None:
+        return data.end
+    return min(data.end, pd.Timestamp(until))
+
+
+def activity_series(
+    filtered: Filtered, until: dt.datetime | pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """DAU / WAU / MAU / stickiness per day of the period (``metrics.daily_active``), up
+    to ``until`` (the comparison's "now", :func:`compare_as_of`): no rows for the days
+    after the data stops, so a chart does not draw them as a fall to zero."""
     data = filtered.frames
-    return metrics.daily_active(filtered.events, data.start, data.end, data.tz)
+    end = series_end(data, until)
+    if end <= data.start:
+        return metrics.daily_active(filtered.events.iloc[0:0], None, None, data.tz)
+    return metrics.daily_active(filtered.events, data.start, end, data.tz)
 
 
 def period_content(filtered: Filtered) -> pd.DataFrame:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
+from conftest import ROOT, copy_sample_db
 
 from commbook import dashboard as d
 from commbook import frames
@@ -146,7 +148,7 @@ def test_kpis_compare_with_the_previous_month() -> None:
     active = tiles["active_members"]
     # October: members 1, 2, 3 active; September: 1 and 3
     assert (active.value, active.previous) == (3, 2)
-    assert (active.delta_text, active.verdict, active.partial) == ("▲ 50.0%", "better", False)
+    assert (active.delta_text, active.verdict, active.partial) == ("▲ +50%", "better", False)
     # threads: o1 and o4 in October, answered after 2 h and 4 h; s1 in September after 2 h
     assert tiles["threads"].value == 2
     assert tiles["median_first_response_hours"].value == 3.0
@@ -155,9 +157,9 @@ def test_kpis_compare_with_the_previous_month() -> None:
     # engagement: (15 + 4) / (100 + 200) in October (the article has no reach or views,
     # so it is not in the rate); September: 2 / 100
     assert tiles["engagement_rate"].value == pytest.approx(100 * 19 / 300)
-    assert tiles["engagement_rate"].delta_text == "▲ 216.7%"
+    assert tiles["engagement_rate"].delta_text == "▲ +4.3 pts"  # 6.3% vs 2.0%
     assert tiles["new_members"].value == 1  # member 2 joined on 20 Oct
-    assert tiles["new_members"].delta_text == "▲ new"  # nobody joined in September
+    assert tiles["new_members"].delta_text == "▲ +1"  # nobody joined in September
 
 
 def test_a_running_period_is_compared_over_the_same_elapsed_time() -> None:
@@ -166,12 +168,12 @@ def test_a_running_period_is_compared_over_the_same_elapsed_time() -> None:
     # 1 Oct – 10 Oct 00:00: members 1, 2, 3 (o1, o2, o3); 1 Sep – 10 Sep 00:00: nobody
     # (s1 and s2 came on 10 Sep, after the same elapsed time)
     assert (tiles["active_members"].value, tiles["active_members"].previous) == (3, 0)
-    assert tiles["active_members"].delta_text == "▲ new"
+    assert tiles["active_members"].delta_text == "▲ +3"  # from 0
     assert tiles["threads"].value == 1  # o4 (21 Oct) is after "now"
     assert all(k.partial for k in tiles.values())
     note = d.comparison_note(october(), now)
     assert note.startswith("Period in progress: 1 Oct 2026 – 9 Oct 2026 so far")
-    assert "same 9.0 days of the previous period (1 Sep 2026 – 9 Sep 2026)" in note
+    assert "same 9 days of the previous period (1 Sep 2026 – 9 Sep 2026)" in note
     with pytest.raises(ValidationError, match="has not started"):
         d.kpis(d.apply_filters(october(), d.Filters()), as_of=ts("2026-09-15"))
 
@@ -416,3 +418,183 @@ def test_workflow_tiles_html_shows_the_section() -> None:
     assert page.count("data-metric=") == len(d.WORKFLOW_KPIS)
     assert 'data-metric="moderation_per_1000_posts"' in page
     assert workflow_html([]) == ""
+
+
+# --- one truth with the report: where the data stops, how changes read --------------------------
+
+TODAY = dt.date(2026, 12, 4)
+DATA_ENDS = dt.date(2026, 12, 3)  # the sample community moved to end the day before
+
+
+@pytest.fixture(scope="module")
+def december_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The sample community with its dates moved so the data ends on 3 Dec 2026."""
+    from commbook.samples import load_samples
+    from commbook.store import upgrade
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('december') / 'commbook.db'}"
+    upgrade(url)
+    load_samples(ROOT / "data" / "samples", url, ends=DATA_ENDS)
+    return url
+
+
+@pytest.fixture
+def on_4_december(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COMMBOOK_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("COMMBOOK_TIMEZONE", "UTC")
+
+
+def test_series_stop_on_the_data_s_last_day_not_at_the_period_end() -> None:
+    view = d.apply_filters(october(), d.Filters())
+    whole = d.activity_series(view)
+    assert len(whole) == 31  # a complete period: every day
+    cut = d.activity_series(view, ts("2026-10-22"))  # the data stops after 21 Oct
+    assert cut["day"].iloc[-1] == ts("2026-10-21") and len(cut) == 21
+    assert cut["dau"].tolist() == whole["dau"].tolist()[:21]
+    assert d.activity_series(view, ts("2026-11-15")).equals(whole)  # later than the end
+    assert d.activity_series(view, ts("2026-10-01")).empty
+
+
+def test_this_quarter_chart_stops_where_the_data_does(december_url: str, on_4_december) -> None:
+    from commbook.widgets.dashboard import DashboardApp
+
+    app = DashboardApp(december_url)
+    app.preset.value = "this_quarter"
+    daily = d.activity_series(app.filtered, app._as_of())
+    assert (daily["day"].iloc[0].date(), daily["day"].iloc[-1].date()) == (
+        dt.date(2026, 10, 1),
+        DATA_ENDS,
+    )
+    assert daily["dau"].iloc[-1] > 0  # the last day drawn has data
+    # the chart's accessible description names the days it draws: up to 3 Dec, not 31 Dec
+    assert "to 3 Dec 2026." in app.activity_chart.value
+    assert "31 Dec 2026" not in app.activity_chart.value
+    # this month: three days drawn, one tick each (not hours repeating "01 Dec")
+    app.preset.value = "this_month"
+    ticks = re.findall(r">(\d\d \w{3})</text>", app.activity_chart.value)
+    assert ticks == ["01 Dec", "02 Dec", "03 Dec"]
+
+
+def test_changes_read_as_in_the_report(december_url: str, on_4_december) -> None:
+    from commbook.reports.data import load_report_data
+    from commbook.reports.sections import comparison
+    from commbook.reports.sections._common import format_change
+    from commbook.widgets.dashboard import DashboardApp
+
+    app = DashboardApp(december_url)  # last month: November 2026
+    tiles = {k.key: k for k in d.kpis(app.filtered, as_of=app._as_of())}
+    data = load_report_data("2026-11", url=december_url, tz="UTC", today=TODAY)
+    report = comparison(data).set_index("metric")
+    for key, tile in tiles.items():
+        row = report.loc[key]
+        assert f"{tile.change_words} vs October 2026" == format_change(row, "October 2026"), key
+    answered = tiles["answered_rate"]
+    assert answered.change_words.endswith(" pts")  # a rate moves in points, not in %
+    assert answered.delta_text == f"{answered.arrow} {answered.change_words}"
+    assert tiles["active_members"].change_words.endswith("%")  # counts keep their %
+
+    base = dict(key="k", label="K", description="", verdict="worse", partial=False)
+    rate = d.Kpi(**base, unit="%", direction="higher is better", value=81.7, previous=84.0,
+                 change=-2.3, change_pct=-2.738)  # fmt: skip
+    assert rate.delta_text == "▼ -2.3 pts"
+    nps = d.Kpi(**base, unit="points", direction="higher is better", value=12.0, previous=15.0,
+                change=-3.0, change_pct=-20.0)  # fmt: skip
+    assert nps.delta_text == "▼ -3 pts"
+    count = d.Kpi(**base, unit="members", direction="higher is better", value=0.0, previous=4.0,
+                  change=-4.0, change_pct=-100.0)  # fmt: skip
+    assert count.delta_text == "▼ -100%"
+    tiny = d.Kpi(**base, unit="%", direction="higher is better", value=50.01, previous=50.0,
+                 change=0.01, change_pct=0.02)  # fmt: skip
+    assert (tiny.delta_text, tiny.tone) == ("▬ ±0.0 pts", "")  # neither green nor red
+
+
+def test_this_month_notes_say_each_thing_once_in_whole_days(
+    december_url: str, on_4_december
+) -> None:
+    from commbook.widgets.dashboard import DashboardApp
+
+    app = DashboardApp(december_url)
+    app.preset.value = "this_month"
+    notes = d.context_notes(app.choice, app.data, app._as_of())
+    assert notes == [
+        "Data ends 3 Dec 2026 — the last import: figures for December 2026 cover "
+        "1 Dec 2026 – 3 Dec 2026 only, compared with the same 3 days of the previous period "
+        "(1 Nov 2026 – 3 Nov 2026).",
+        "Answers to the period's threads count until 30 Jan 2027 (30 days after it); the "
+        "data ends 3 Dec 2026, so the answered rate and first reply count the answers so far.",
+    ]
+    context = app.context.value
+    assert context.count("Data ends") == 1 and ".0 days" not in context
+    assert "answers so far" in context
+    app.preset.value = "this_quarter"
+    assert "the same 64 days of the previous period" in app.context.value
+    # a period with its answers all in: no "so far"
+    app.preset.value = "custom"
+    app.first.value, app.last.value = dt.date(2026, 9, 1), dt.date(2026, 9, 30)
+    assert "so far" not in app.context.value
+    assert d.day_count(1.0) == "1 day" and d.day_count(3.5) == "3.5 days"
+
+
+def test_last_30_days_on_a_stale_store_says_it_moved(
+    sample_db, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = copy_sample_db(sample_db, tmp_path / "store")  # the data ends 31 Oct 2026
+    monkeypatch.setenv("COMMBOOK_TODAY", TODAY.isoformat())
+    choice = d.choose_period("last_30_days", "UTC", url=url)
+    assert (choice.period.first_day, choice.period.last_day) == (
+        dt.date(2026, 10, 2),
+        dt.date(2026, 10, 31),
+    )
+    assert choice.moved and choice.has_data
+    assert choice.notes == [
+        "The last 30 days have no data yet, so this shows the 30 days to 31 Oct 2026."
+    ]
+    from commbook.widgets.dashboard import DashboardApp
+
+    app = DashboardApp(url)
+    app.preset.value = "last_30_days"
+    assert "The last 30 days have no data yet, so this shows the 30 days to 31 Oct 2026." in (
+        app.context.value
+    )
+    # data that ends within the last 30 days: the window ends with it, and says so
+    late = d.choose_period("last_30_days", "UTC", today=dt.date(2026, 11, 10), url=url)
+    assert late.notes == ["The data ends 31 Oct 2026, so this shows the 30 days to 31 Oct 2026."]
+    fresh = d.choose_period("last_30_days", "UTC", today=dt.date(2026, 10, 31), url=url)
+    assert not fresh.moved and fresh.notes == []
+
+
+def test_triage_tiles_are_named_apart_from_the_threads_and_say_no_file_paths() -> None:
+    tiles = d.kpis(d.apply_filters(october_workflow(), d.Filters()))
+    tiles += d.workflow_kpis(d.apply_filters(october_workflow(), d.Filters()))
+    labels = {k.key: k.label for k in tiles}
+    assert labels["median_first_response_hours"] == "Median first reply"
+    assert labels["triage_first_response_hours"] == "Triage: median first response"
+    assert all(labels[key].startswith("Triage: ") for key in d.TRIAGE_KPIS)
+    assert len(set(labels.values())) == len(labels)
+    for k in tiles:
+        assert not re.search(r"\w+/\w+\.(yml|yaml|md|py)", k.description), k.key
+    docs = (ROOT / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    for key in d.TRIAGE_KPIS:
+        assert f"| {labels[key]} |" in docs, key
+
+
+def test_the_notebook_only_starts_the_app() -> None:
+    import json
+
+    notebook = json.loads((ROOT / "notebooks" / "dashboard.ipynb").read_text(encoding="utf-8"))
+    shown = [c for c in notebook["cells"] if c["cell_type"] == "markdown"]
+    assert shown == []  # the app's banner is the title; no path on the page
+    assert all(not c.get("outputs") for c in notebook["cells"])
+
+
+def test_the_screenshot_caption_is_the_month_docs_screenshots_draws() -> None:
+    script = (ROOT / "docs" / "screenshots.py").read_text(encoding="utf-8")
+    today = re.search(r'"--today", default="(\d{4}-\d\d-\d\d)"', script)
+    assert today is not None
+    month = d.period_for("last_month", today=dt.date.fromisoformat(today[1])).title
+    docs = (ROOT / "docs" / "dashboard.md").read_text(encoding="utf-8")
+    caption = re.search(r"!\[([^\]]*)\]\(img/dashboard\.png\)", docs)
+    assert caption is not None and caption[1].endswith(month), caption
+    # docs/screenshots.py is the one writer of docs/img/dashboard.png
+    browser = (ROOT / "tests" / "test_browser_dashboard.py").read_text(encoding="utf-8")
+    assert '"dashboard.png"' not in browser

@@ -252,35 +252,34 @@ class DashboardApp:
             return
         try:
             self.filtered = dashboard.apply_filters(self.data, self.filters())
+            assert self.choice is not None
             now = self._as_of()
-            if self.choice is not None and not self.choice.has_data:
+            if not self.choice.has_data:
                 self._no_data(self.choice)
                 return
-            start = clock.start_of(self.choice.data_starts, self.tz) if self.choice else None
+            start = clock.start_of(self.choice.data_starts, self.tz)
             kpis = dashboard.kpis(self.filtered, as_of=now, data_start=start)
             workflow = dashboard.workflow_kpis(self.filtered, as_of=now)
-            note = dashboard.comparison_note(self.data, now)
+            notes = dashboard.context_notes(self.choice, self.data, now)
         except CommbookError as exc:
             self._fail(str(exc))
             return
         self.message.value = ""
         period = self.data.period
-        notes = "".join(f"<br>{e(n)}" for n in (self.choice.notes if self.choice else []))
-        self.context.value = (
-            f"<b>{e(period.title)}</b> · {e(self.filters().describe())}<br>{e(note)} "
-            f"{e(dashboard.answers_note(self.data))}{notes}"
-        )
+        heading = f"<b>{e(period.title)}</b> · {e(self.filters().describe())}"
+        self.context.value = heading + "".join(f"<br>{e(n)}" for n in notes)
         self.tiles.value = tiles_html(kpis)
         self.workflow.value = workflow_html(workflow)
-        self._charts()
+        self._charts(now)
         self.page = 1
         self._drill_changed()
 
-    def _charts(self) -> None:
+    def _charts(self, until: pd.Timestamp | None = None) -> None:
+        """The charts, their series stopping where the data stops (``until``)."""
         assert self.filtered is not None
-        daily = dashboard.activity_series(self.filtered)
+        daily = dashboard.activity_series(self.filtered, until)
         self.activity_chart.value = (
-            chart_html(charts.daily_active_chart(daily))
+            chart_html(charts.daily_active_chart(daily), days=len(daily))
             if daily["dau"].any()
             else empty_html("Nobody was active in this period.")
         )

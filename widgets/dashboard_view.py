@@ -54,10 +54,11 @@ def e(value: object) -> str:
 
 
 def tiles_html(kpis: Sequence[Kpi]) -> str:
-    """The KPI tiles: value, ▲/▼ change (green when better) and the previous value."""
+    """The KPI tiles: value, ▲/▼ change in the report's words (green when better, neither
+    when it prints as no change) and the previous value."""
     cells = []
     for k in kpis:
-        tone = f" cb-kpi-{k.verdict}" if k.verdict in ("better", "worse") else ""
+        tone = f" cb-kpi-{k.tone}" if k.tone else ""
         previous = f"vs {k.previous_text}" if k.previous_text != "—" else "no earlier data"
         cells.append(
             f'<div class="cb-kpi{tone}" data-metric="{e(k.key)}" title="{e(k.description)}">'
@@ -81,10 +82,19 @@ def workflow_html(kpis: Sequence[Kpi]) -> str:
     )
 
 
-def chart_html(chart: alt.TopLevelMixin) -> str:
+#: Up to this many days, a chart over days gets one tick a day (else Vega-Lite puts ticks
+#: every few hours and repeats the day's label: "01 Dec 01 Dec 01 Dec 02 Dec").
+DAILY_TICKS_UP_TO = 10
+
+
+def chart_html(chart: alt.TopLevelMixin, days: int | None = None) -> str:
     """``chart`` drawn to SVG here (vl-convert, no JavaScript, no network), with its
-    description as the figure's accessible name."""
+    description as the figure's accessible name. ``days``: how many days a chart over days
+    shows (a short series gets one tick a day)."""
     spec = chart.to_dict()
+    x = spec.get("encoding", {}).get("x")
+    if days is not None and days <= DAILY_TICKS_UP_TO and isinstance(x, dict):
+        x.setdefault("axis", {})["tickCount"] = {"interval": "day", "step": 1}
     svg = vlc.vegalite_to_svg(spec)
     label = e(spec.get("description", ""))
     return f'<figure role="img" aria-label="{label}" title="{label}">{svg}</figure>'
