@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import pandas as pd
 
@@ -110,6 +111,7 @@ _IS = {
 _QUESTION_RE = {kind: re.compile(pattern) for kind, pattern in _QUESTION.items()}
 
 
+@lru_cache(maxsize=65_536)  # pure, and survey answers repeat ("Nothing.", templates)
 def normalise(text: str) -> str:
     """Lower case, curly quotes straightened, "n't" expanded to " not", "can't" and
     "won't" to "can not" / "will not"."""
@@ -127,6 +129,7 @@ def _clause_kind(clause: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65_536)
 def answer_kind(text: str | None) -> str | None:
     """``placeholder``, ``nothing``, ``all_good`` or ``content`` (``None`` for a missing
     or blank text). See the module docstring for the rules."""

@@ -335,6 +335,12 @@ def _surface_terms(stems: np.ndarray, texts: pd.Series) -> np.ndarray:
 
 
 def _analyze(text: str) -> list[str]:
+    """The TF-IDF analyzer (see :func:`_analyzed`); a repeated answer is analysed once."""
+    return list(_analyzed(text))
+
+
+@lru_cache(maxsize=65_536)
+def _analyzed(text: str) -> tuple[str, ...]:
     """The TF-IDF terms of a text: its content words (Snowball stems, so "kit" and "kits"
     are one term) and word pairs, in each clause.
 
@@ -355,7 +361,7 @@ def _analyze(text: str) -> list[str]:
                 negation = None
         terms += tokens
         terms += [f"{a} {b}" for a, b in pairwise(tokens)]
-    return terms
+    return tuple(terms)
 
 
 def themes(
