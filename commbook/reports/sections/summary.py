@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from commbook import metrics
+from commbook.progress import RECENT_DAYS, RECENT_DAYS_BY_METRIC
 from commbook.reports import blocks, story
 from commbook.reports.blocks import Kpi
 from commbook.reports.data import ReportData
@@ -71,7 +72,9 @@ def summary_section(
         s.add(
             blocks.subtitle(
                 "Objectives",
-                f"Where each active objective stands on {judged}: {tally}.",
+                f'Where each active objective stands on {judged}: {tally}. "Now" is each '
+                f"metric over the {RECENT_DAYS} days to that day ({RECENT_DAYS_BY_METRIC['nps']} "
+                "for NPS), as in the planning app.",
             ),
             objectives_table(objectives),
         )
