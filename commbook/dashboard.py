@@ -41,7 +41,6 @@ from commbook import clock, formatting, metrics
 from commbook import frames as loaders
 from commbook.csvsafe import safe_frame
 from commbook.errors import ValidationError
-from commbook.metrics._time import zone
 from commbook.metrics.catalog import CONVERSATION_COLUMNS, Inputs
 from commbook.reports.periods import Period, resolve_period, short_day
 from commbook.triage.sla import SLAPolicy, load_sla
@@ -216,7 +215,7 @@ def period_for(
             raise ValidationError("choose the first and the last day", field="period")
         return resolve_period(f"{first.isoformat()}..{last.isoformat()}", tz=tz)
     if preset == "last_30_days":
-        day = today or dt.datetime.now(zone(tz)).date()
+        day = today or clock.today(tz)
         spec = f"{(day - dt.timedelta(days=29)).isoformat()}..{day.isoformat()}"
         return resolve_period(spec, tz=tz)
     return resolve_period(preset, today=today, tz=tz)

@@ -287,7 +287,9 @@ def _checked(session: Session, data: dict[str, Any]) -> ObjectiveInput:
 
 def blank_objective(today: dt.date | None = None) -> dict[str, Any]:
     """Starting values for a new objective: manual metric, active, due in 90 days."""
-    start = today or dt.date.today()
+    from commbook import clock
+
+    start = today or clock.today()
     return {
         "title": "",
         "description": "",

@@ -163,7 +163,10 @@ def current_values(
     from commbook.metrics.catalog import CATALOG
 
     objectives = list(objectives)
-    as_of = as_of or dt.datetime.now(get_settings().tz).date()
+    if as_of is None:
+        from commbook import clock
+
+        as_of = clock.today()
     tz = get_settings().tz
     measured = [o for o in objectives if o.metric in CATALOG]
     latest = data_as_of(url) if measured else None

@@ -249,3 +249,16 @@ def test_weeks_the_period_covers_in_part_are_drawn_lighter_with_their_days() -> 
     labels = [row["week"] for row in next(iter(spec["datasets"].values()))]
     assert labels == ["26 Oct (1 d)", "2 Nov", "30 Nov (1 d)"]
     assert "2 of the weeks are covered in part" in spec["description"]
+
+
+def test_every_default_today_is_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    from commbook.calendar.model import blank_item
+    from commbook.planning import blank_objective
+    from commbook.reports.periods import resolve_period
+
+    monkeypatch.setenv("COMMBOOK_TODAY", "2031-03-15")
+    assert clock.today() == dt.date(2031, 3, 15)
+    assert clock.now("UTC") == dt.datetime(2031, 3, 15, 12, tzinfo=dt.UTC)
+    assert resolve_period("last_month").label == "2031-02"
+    assert blank_objective()["start_date"] == dt.date(2031, 3, 15)
+    assert blank_item()["scheduled_date"] == dt.date(2031, 3, 16)  # tomorrow

@@ -15,6 +15,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from commbook import clock
 from commbook.calendar import ics, model, recurrence, service, warnings
 from commbook.calendar.csvio import to_csv_bytes
 from commbook.calendar.model import Occurrence
@@ -150,7 +151,7 @@ class CalendarTab(RecordForm):
         self.url = url
         self.actor = actor
         self.tz = settings.timezone
-        self.today = today or dt.datetime.now(settings.tz).date()
+        self.today = today or clock.today(settings.tz)
         self.rules = rules or warnings.Rules()
         self.view = "month"
         self.anchor = self.today

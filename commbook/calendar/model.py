@@ -279,7 +279,9 @@ def validate_item(data: dict[str, Any]) -> ItemInput:
 
 def blank_item(today: dt.date | None = None, timezone: str = "UTC") -> dict[str, Any]:
     """Starting values for a new item: an article idea for tomorrow at 09:00."""
-    day = (today or dt.date.today()) + dt.timedelta(days=1)
+    from commbook import clock
+
+    day = (today or clock.today(timezone)) + dt.timedelta(days=1)
     return {
         "title": "",
         "content_type": "article",

@@ -168,11 +168,15 @@ EXAMPLES = "2026-10, 2026-W41, 2026-Q4, 2026, 2026-10-05, 2026-10-01..2026-10-15
 def resolve_period(spec: str, today: dt.date | None = None, tz: str | dt.tzinfo = "UTC") -> Period:
     """The period that ``spec`` names, with bounds at local midnight in ``tz``.
 
-    ``today`` (default: today in ``tz``) anchors relative specs such as ``last_month``.
+    ``today`` (default: ``commbook.clock.today`` in ``tz``) anchors relative specs such as
+    ``last_month``.
     An unknown or impossible spec raises ``ValidationError`` (field ``period``).
     """
     zone = _zone(tz)
-    today = today or dt.datetime.now(zone).date()
+    if today is None:
+        from commbook import clock
+
+        today = clock.today(zone)
     text = str(spec).strip().lower().replace("-w", "-W").replace("-q", "-Q")
     try:
         first, end, unit = _parse(text, today)
