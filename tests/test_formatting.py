@@ -100,7 +100,7 @@ def test_dashboard_tiles_show_a_rounded_away_change_without_arrow_or_sign() -> N
     base = dict(key="k", label="K", unit="members", description="", direction="higher is better")
     tiny = dashboard.Kpi(**base, value=100001.0, previous=100000.0, change=1.0,
                          change_pct=0.001, verdict="better", partial=False)  # fmt: skip
-    assert tiny.delta_text == "▬ ±0.0%"
+    assert tiny.delta_text == "▬ ±0%"  # as the report writes it (formatting.change_text)
     down = dashboard.Kpi(**base, value=90.0, previous=100.0, change=-10.0, change_pct=-10.0,
                          verdict="worse", partial=False)  # fmt: skip
-    assert down.delta_text == "▼ 10.0%"
+    assert down.delta_text == "▼ -10%"

@@ -232,7 +232,7 @@ def badge(status: str, label: str) -> str:
 
 
 #: Tables with at most this many rows are kept on one page in print.
-SMALL_TABLE_ROWS = 14
+SMALL_TABLE_ROWS = 8  # a taller table may split between rows (its header repeats)
 
 
 def rich_table(
