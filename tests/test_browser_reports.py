@@ -207,7 +207,10 @@ def test_an_invalid_period_is_explained_and_nothing_runs(
     assert _runs(store) == before
     page.locator(".cb-reports-end input").fill("2026-10-25")
     expect(error).to_be_hidden()
-    expect(page.locator(".cb-reports-period-hint")).to_have_text("20 Oct 2026 – 25 Oct 2026")
+    hint = page.locator(".cb-reports-period-hint")
+    expect(hint).to_contain_text("20 Oct 2026 – 25 Oct 2026 · ")
+    # the store's data stops on 24 Oct: the form says so before anything runs
+    expect(hint).to_contain_text("Data ends 24 Oct 2026 — the last import")
 
 
 def test_run_now_makes_the_report_once_and_offers_it(
