@@ -262,3 +262,28 @@ def test_every_default_today_is_the_clock(monkeypatch: pytest.MonkeyPatch) -> No
     assert resolve_period("last_month").label == "2031-02"
     assert blank_objective()["start_date"] == dt.date(2031, 3, 15)
     assert blank_item()["scheduled_date"] == dt.date(2031, 3, 16)  # tomorrow
+
+
+@pytest.mark.parametrize(("spec", "today"), [("this_year", "2027-03-15"), ("2027", "2027-12-20"),
+                                             ("2027-06", "2027-07-20")])  # fmt: skip
+def test_a_period_long_after_the_data_builds_every_section(
+    sample_url: str, spec: str, today: str
+) -> None:
+    """Data ends 31 Oct 2026: a report for a period months later says so, and never fails."""
+    data = load_report_data(spec, url=sample_url, tz="UTC", today=dt.date.fromisoformat(today))
+    report = sections.build_report(data)
+    assert "Data ends 31 Oct 2026" in _text(report, "summary")
+    retention = report.section("audience").facts["retention"]
+    assert list(retention["cohort"])[-1] == "2026-10"  # the last months the data knows
+
+
+def test_unanswered_lesson_says_so_far_only_while_answers_can_still_come(sample_url: str) -> None:
+    def unanswered(spec: str) -> list[str]:
+        data = load_report_data(spec, url=sample_url, tz="UTC", today=TODAY)
+        found = sections.build_report(data).section("lessons").facts["lessons"]
+        return [x.finding for x in found if "got no reply" in x.finding]
+
+    settled = unanswered("2025-12")  # answers counted until 30 Jan 2026: long passed
+    assert settled and not any(" by " in f for f in settled)
+    recent = unanswered("2026-10")  # cut-off 30 Nov, data ends 31 Oct: answers so far
+    assert all(f.endswith("by 31 Oct 2026.") for f in recent)

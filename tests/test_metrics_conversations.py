@@ -150,3 +150,13 @@ def test_answers_count_until_the_cut_off_after_the_period_end() -> None:
         # no cut-off asked for: every answer the frame has counts
         assert metrics.threads(frame, start, end, follow_up_days=None)["answered"].all()
     assert metrics.answers_counted_until(None) is None
+
+
+def test_the_cut_off_is_local_midnight_across_a_dst_change() -> None:
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    end = pd.Timestamp("2026-03-01", tz=paris)  # February's end; summer time starts 29 Mar
+    assert metrics.answers_counted_until(end) == pd.Timestamp("2026-03-31", tz=paris)
+    october = pd.Timestamp("2026-10-01", tz=paris)  # winter time from 25 Oct
+    assert metrics.answers_counted_until(october) == pd.Timestamp("2026-10-31", tz=paris)

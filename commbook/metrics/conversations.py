@@ -172,10 +172,15 @@ def answers_counted_until(
     end: Instant | None, follow_up_days: int | None = FOLLOW_UP_DAYS
 ) -> pd.Timestamp | None:
     """The instant before which responses to threads started before ``end`` count:
-    ``end`` plus ``follow_up_days`` days (``None`` when either is ``None``)."""
+    ``end`` plus ``follow_up_days`` calendar days in ``end``'s own timezone (local
+    midnight stays local midnight across a DST change; ``None`` when either is ``None``)."""
     if end is None or follow_up_days is None:
         return None
-    return pd.Timestamp(end) + pd.Timedelta(days=follow_up_days)
+    stamp = pd.Timestamp(end)
+    if stamp.tzinfo is None:
+        return stamp + pd.Timedelta(days=follow_up_days)
+    local = stamp.tz_localize(None) + pd.Timedelta(days=follow_up_days)
+    return local.tz_localize(stamp.tzinfo, ambiguous=True, nonexistent="shift_forward")
 
 
 def threads(
@@ -222,7 +227,8 @@ def threads(
     slot[post_keys] = np.arange(n)
 
     responding = ~conv.is_post & (thread >= 0)
-    cutoff = answers_counted_until(hi, follow_up_days)
+    local_end = hi.tz_convert(tzinfo) if hi is not None else None  # days counted locally
+    cutoff = answers_counted_until(local_end, follow_up_days)
     if cutoff is not None:
         responding &= between(conv.times, None, cutoff)
     resp_rows = np.flatnonzero(responding)

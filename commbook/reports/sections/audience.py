@@ -35,8 +35,9 @@ def audience_section(data: ReportData) -> Section:
         s.add(nothing_known(data) or blocks.notice(f"No member was active in {data.period.title}."))
 
     # whole calendar months: a cohort is everyone who joined in its month, whenever the
-    # loaded events start (as metrics.cohort_retention counts them)
-    cohort_start = _month_start(data.end, data.tz, 5)
+    # loaded events start (as metrics.cohort_retention counts them); the six months end
+    # where the data does, so a period the data stops long before still has cohorts
+    cohort_start = _month_start(data.known_end, data.tz, 5)
     retention = metrics.cohort_retention(
         data.activity, data.members, cohort_start, data.known_end, data.tz, max_months=5
     )

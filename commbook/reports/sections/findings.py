@@ -72,8 +72,9 @@ def collect_lessons(
     so_far, windows = "", "the previous period"
     if data is not None:
         until = metrics.answers_counted_until(data.end)
-        if data.known_end < until:
-            so_far = short_day(data.known_end - pd.Timedelta(microseconds=1))
+        last = until.tz_convert(data.tz) - pd.Timedelta(microseconds=1)
+        if data.data_ends is not None and data.data_ends < last.date():
+            so_far = short_day(data.data_ends)  # answers may still come: say "so far"
         if bool(compared["partial"].iloc[0]):
             windows = f"the same days of {compared_names(data, compared)[1]}"
     found.append(
