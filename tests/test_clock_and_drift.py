@@ -287,3 +287,13 @@ def test_unanswered_lesson_says_so_far_only_while_answers_can_still_come(sample_
     assert settled and not any(" by " in f for f in settled)
     recent = unanswered("2026-10")  # cut-off 30 Nov, data ends 31 Oct: answers so far
     assert all(f.endswith("by 31 Oct 2026.") for f in recent)
+
+
+def test_samples_end_yesterday_in_the_teams_timezone(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files' last event is 23:54 UTC: in Paris that is already the next day, so the
+    shift is counted on Paris days (else the data would end today there)."""
+    monkeypatch.setenv("COMMBOOK_TIMEZONE", "Europe/Paris")
+    load_samples(SAMPLES, sqlite_url, ends=dt.date(2027, 3, 15))
+    assert clock.data_ends(sqlite_url, "Europe/Paris") == dt.date(2027, 3, 15)

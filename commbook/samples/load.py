@@ -80,7 +80,8 @@ def load_samples(
         upgrade(url)
     with tempfile.TemporaryDirectory(prefix="commbook-samples-") as tmp:
         if ends is not None:
-            days = (ends - shift.last_event_day(folder, files)).days
+            tz = get_settings().timezone  # "ends yesterday" where the team is
+            days = (ends - shift.last_event_day(folder, files, tz)).days
             files = shift.shifted_copy(files, Path(tmp), days) if days else files
             if echo:
                 echo(shift.describe(days, ends))

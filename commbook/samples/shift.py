@@ -33,8 +33,11 @@ DAY_COLUMNS: dict[str, tuple[str, ...]] = {"objectives": ("start_date", "due_dat
 _MONTH = re.compile(r"\b(\d{4})-(\d{2})\b")
 
 
-def last_event_day(folder: Path, files: list[tuple[str, Path]]) -> dt.date:
-    """The UTC day of the latest event in the sample folder's events file."""
+def last_event_day(
+    folder: Path, files: list[tuple[str, Path]], tz: str | dt.tzinfo = "UTC"
+) -> dt.date:
+    """The local day (in ``tz``, the team's timezone) of the latest event in the sample
+    folder's events file — so that "the data ends yesterday" holds where the team is."""
     events = [p for kind, p in files if kind == "events"]
     if not events:
         raise CommbookError(f"{folder}: no events file, so there is no date to move from")
@@ -42,7 +45,7 @@ def last_event_day(folder: Path, files: list[tuple[str, Path]]) -> dt.date:
     latest = pd.to_datetime(times, utc=True, format="ISO8601").max()
     if pd.isna(latest):
         raise CommbookError(f"{events[0]}: no event has a time")
-    return latest.date()
+    return latest.tz_convert(tz).date()
 
 
 def shifted_copy(files: list[tuple[str, Path]], out: Path, days: int) -> list[tuple[str, Path]]:
@@ -70,14 +73,14 @@ def shifted_copy(files: list[tuple[str, Path]], out: Path, days: int) -> list[tu
 
 
 def _shift_instants(values: pd.Series, days: int) -> pd.Series:
-    present = values != ""
-    if not present.any():
-        return values
-    parsed = pd.to_datetime(values[present], utc=False, format="ISO8601")
-    moved = parsed + pd.Timedelta(days=days)
-    out = values.copy()
-    out[present] = [t.isoformat() for t in moved]
-    return out
+    """Each ISO 8601 instant moved by ``days``, keeping its own UTC offset (a column may
+    mix ``+01:00`` and ``+02:00``)."""
+    step = dt.timedelta(days=days)
+
+    def move(text: str) -> str:
+        return (dt.datetime.fromisoformat(text) + step).isoformat() if text else text
+
+    return values.map(move)
 
 
 def _shift_days(values: pd.Series, days: int) -> pd.Series:
