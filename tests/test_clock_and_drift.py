@@ -297,3 +297,16 @@ def test_samples_end_yesterday_in_the_teams_timezone(
     monkeypatch.setenv("COMMBOOK_TIMEZONE", "Europe/Paris")
     load_samples(SAMPLES, sqlite_url, ends=dt.date(2027, 3, 15))
     assert clock.data_ends(sqlite_url, "Europe/Paris") == dt.date(2027, 3, 15)
+
+
+def test_a_note_for_last_month_lands_on_the_report_last_month_shows(
+    sample_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commbook.reports import notes
+
+    monkeypatch.setenv("COMMBOOK_TODAY", TODAY.isoformat())
+    monkeypatch.setenv("COMMBOOK_TIMEZONE", "UTC")
+    note = notes.add_note("last_month", "Hackathon week", author="Ada", url=sample_url)
+    assert note.period == "2026-10"  # November has no data yet: the report shows October
+    data = load_report_data("last_month", url=sample_url, tz="UTC", today=TODAY)
+    assert ("Ada", "Hackathon week") in notes.notes_for(data.period.label, sample_url)

@@ -10,10 +10,10 @@ import html
 
 import ipywidgets as w
 
+from commbook import clock
 from commbook.config import get_settings
 from commbook.errors import CommbookError
 from commbook.reports import notes
-from commbook.reports.periods import resolve_period
 from commbook.widgets.theme import Field, alert, button, card, row
 
 
@@ -60,7 +60,8 @@ class NotesForm:
     def _label(self) -> str | None:
         """The period label of what is typed, or None (with the error shown)."""
         try:
-            period = resolve_period(self.period.widget.value, tz=get_settings().timezone)
+            spec, tz = self.period.widget.value, get_settings().timezone
+            period = clock.choose_period(spec, self.url, tz=tz).period  # as a report would
         except CommbookError as exc:
             self.period.set_error(str(exc))
             return None

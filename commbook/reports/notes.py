@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from commbook import clock
 from commbook.config import get_settings
 from commbook.errors import ConflictError, NotFound, ValidationError
-from commbook.reports.periods import resolve_period
 from commbook.store import ReportNote, session_scope
 
 MAX_CHARS = 2000
@@ -21,13 +21,15 @@ MAX_CHARS = 2000
 def add_note(
     period: str, body: str, *, author: str | None = None, url: str | None = None
 ) -> ReportNote:
-    """Save a note for ``period`` (any period spec; stored under its label)."""
+    """Save a note for ``period`` (any period spec; stored under the label of the period a
+    report for that spec shows, ``commbook.clock.choose_period``)."""
     text = (body or "").strip()
     if not text:
         raise ValidationError("a note needs some text", field="body")
     if len(text) > MAX_CHARS:
         raise ValidationError(f"a note is at most {MAX_CHARS} characters", field="body")
-    label = resolve_period(period, tz=get_settings().timezone).label
+    # a relative period ("last_month") names the period a report for it shows
+    label = clock.choose_period(period, url, tz=get_settings().timezone).period.label
     author = (author or get_settings().user or "").strip() or "unknown"
     with session_scope(url, actor=author) as session:
         note = ReportNote(period=label, author=author, body=text)
