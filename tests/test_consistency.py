@@ -635,10 +635,16 @@ def test_a_previous_window_before_the_data_starts_is_no_data(views) -> None:
     assert by_key.loc["new_members", "previous"] >= 0  # joins are known from the members
 
 
-def test_cli_default_to_is_commbook_today(communities) -> None:
-    community = communities["anonymous"]  # COMMBOOK_TODAY=2026-09-16
+def test_cli_default_to_is_the_clock_or_where_the_data_ends(communities) -> None:
+    community = communities["anonymous"]  # COMMBOOK_TODAY=2026-09-16, data ends 15 Sep
     result = CliRunner().invoke(
         main, ["metrics", "--from", "2026-09-01", "--format", "json"], env=community.env
     )
     assert result.exit_code == 0, result.output
-    assert '"to": "2026-09-16"' in result.output
+    numbers = json.loads(result.output)
+    assert (numbers["to"], numbers["data_ends"]) == ("2026-09-15", "2026-09-15")
+    later = CliRunner().invoke(
+        main, ["metrics", "--from", "2026-09-01", "--to", "2026-09-16", "--format", "json"],
+        env=community.env,
+    )  # fmt: skip
+    assert json.loads(later.output)["to"] == "2026-09-16"  # asked for: as asked

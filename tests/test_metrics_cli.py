@@ -29,6 +29,7 @@ KEYS = [
     "tz",
     "channel",
     "answers_counted_until",
+    "data_ends",
     "members",
     "active_members",
     "dau",

@@ -56,8 +56,9 @@ def command(
 
     Days are calendar days in the timezone; both --from and --to are included. Threads
     started in the period count the answers they got until 30 days after its end (the
-    cut-off every report, dashboard and app uses). JSON keys (stable, see
-    docs/metrics.md): from, to, tz, channel, answers_counted_until, members,
+    cut-off every report, dashboard and app uses); --to defaults to the day the data ends
+    if that is before today. JSON keys (stable, see docs/metrics.md): from, to, tz,
+    channel, answers_counted_until, data_ends, members,
     active_members, dau, wau, mau,
     stickiness, contribution_rate, threads, answered_rate, accepted_rate,
     median_first_response_hours, p90_first_response_hours, engagement_by_type. Rates are
@@ -71,7 +72,9 @@ def command(
     url = settings.database_url
     tzinfo = zone(tz or settings.timezone)
     today = pd.Timestamp(clock.today(tzinfo))  # COMMBOOK_TODAY when the clock is fixed
-    last_day = pd.Timestamp(last) if last is not None else today
+    ends = clock.data_ends(url, tzinfo)
+    # by default up to the data's last day: the days after it are not known, not zeros
+    last_day = pd.Timestamp(last) if last is not None else min(today, pd.Timestamp(ends or today))
     if first is not None and pd.Timestamp(first) > last_day:
         raise ValidationError(f"--to ({last_day:%Y-%m-%d}) is before --from", field="to")
     end = _at_midnight(last_day + pd.Timedelta(days=1), tzinfo)
@@ -107,6 +110,7 @@ def command(
         "tz": str(tzinfo),
         "channel": channel,
         "answers_counted_until": f"{_last_day(answers_counted_until(end), tzinfo):%Y-%m-%d}",
+        "data_ends": ends.isoformat() if ends else None,
         **numbers,
     }
     if fmt == "json":
@@ -156,6 +160,7 @@ def _table(r: dict[str, Any]) -> str:
         ("Threads started", _fmt(r["threads"])),
         ("Answered rate", _fmt(r["answered_rate"], "%")),
         ("Answers counted until", r["answers_counted_until"]),
+        ("Data ends", r["data_ends"] or "no events yet"),
         ("Accepted-answer rate", _fmt(r["accepted_rate"], "%")),
         ("First response, median", _fmt(r["median_first_response_hours"], "h")),
         ("First response, p90", _fmt(r["p90_first_response_hours"], "h")),
