@@ -46,6 +46,7 @@ def runs(store: dict[str, str]) -> dict[str, RunResult]:
         "COMMBOOK_HOME": store["folder"],
         "COMMBOOK_REPORTS_DIR": str(Path(store["folder"]) / "reports"),
         "COMMBOOK_TIMEZONE": "UTC",
+        "COMMBOOK_TODAY": "2026-12-04",  # the data ends 31 Oct: October is complete
     }
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
@@ -157,3 +158,20 @@ def test_reports_load_nothing_from_the_network(runs, chromium) -> None:
         context.close()
         offsite = [u for u in log.external if not u.startswith("file:")]
         assert offsite == [], os.fspath(result.outputs["html"])
+
+
+@pytest.mark.notebook
+def test_monitoring_a_month_the_data_does_not_reach_says_so(
+    store: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in {
+        "COMMBOOK_DATABASE_URL": store["url"],
+        "COMMBOOK_HOME": store["folder"],
+        "COMMBOOK_REPORTS_DIR": str(Path(store["folder"]) / "reports"),
+        "COMMBOOK_TIMEZONE": "UTC",
+        "COMMBOOK_TODAY": "2026-12-04",
+    }.items():
+        monkeypatch.setenv(key, value)  # fmt: skip
+    result = run_report(NOTEBOOKS / "monitoring.ipynb", period="2026-11", url=store["url"])
+    html = html_outputs(result)  # no error in any cell
+    assert "Data ends 31 Oct 2026" in html and "Average DAU" not in html
