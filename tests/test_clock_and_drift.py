@@ -310,3 +310,19 @@ def test_a_note_for_last_month_lands_on_the_report_last_month_shows(
     assert note.period == "2026-10"  # November has no data yet: the report shows October
     data = load_report_data("last_month", url=sample_url, tz="UTC", today=TODAY)
     assert ("Ada", "Hackathon week") in notes.notes_for(data.period.label, sample_url)
+
+
+def test_triage_that_goes_on_after_the_posts_is_shown_and_post_counts_are_unknown(
+    sample_url: str,
+) -> None:
+    from commbook.store import TriageItem, session_scope
+
+    with session_scope(sample_url) as s:
+        s.add(TriageItem(source="t", source_id="late-1", category="support", summary="Help",
+                         received_at=dt.datetime(2026, 11, 10, 9, tzinfo=dt.UTC)))  # fmt: skip
+    data = load_report_data("2026-11", url=sample_url, tz="UTC", today=TODAY)
+    workflow = sections.build_report(data).section("workflow")
+    assert workflow.facts["received"] == 1
+    words = _text(sections.build_report(data), "workflow")
+    assert "posts are known until 31 Oct 2026" in words
+    assert "0 actions, 0 posts" not in words and "answered questions" not in words

@@ -26,6 +26,7 @@ from commbook.reports import blocks
 from commbook.reports.blocks import Kpi
 from commbook.reports.data import ReportData
 from commbook.reports.lessons import hours
+from commbook.reports.periods import short_day
 from commbook.reports.sections._common import Section, _nan, metrics_in, nothing_known, plural
 from commbook.triage.sla import SLAPolicy, load_sla
 
@@ -82,6 +83,24 @@ ESCALATION_NAMES = {"team_lead": "the team lead", "pr": "PR"}
 def escalation_name(level: object) -> str:
     """``"pr"`` → ``"PR"``, ``"team_lead"`` → ``"the team lead"``; others as written."""
     return ESCALATION_NAMES.get(str(level), str(level).replace("_", " "))
+
+
+def _event_tiles(data: ReportData, extra: dict[str, Any]) -> list[Kpi]:
+    """The tiles counted on posts (moderation rate, community answers): unknown when the
+    posts end before the period, even if triage items go on."""
+    if not data.has_data:
+        ends = f"posts are known until {short_day(data.data_ends)}"
+        return [Kpi("Moderation per 1,000 posts", "—", ends),
+                Kpi("Answered by the community", "—", ends)]  # fmt: skip
+    answers = extra["answers"]
+    return [
+        Kpi("Moderation per 1,000 posts",
+            "—" if _nan(extra["moderation_rate"]) else f"{extra['moderation_rate']:.1f}",
+            f"{extra['moderation']:,} actions, {extra['posts']:,} posts"),
+        Kpi("Answered by the community",
+            "—" if _nan(answers.community_share) else f"{answers.community_share:.0%}",
+            f"of {answers.answered:,} answered questions"),
+    ]  # fmt: skip
 
 
 def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Section:
@@ -141,12 +160,7 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
                 Kpi("Open at period end", f"{open_end:,}", f"{open_start:,} at the start"),
                 Kpi("Closed loop", "—" if _nan(loop) else f"{loop:.0%}",
                     f"of {len(resolved):,} resolved items"),
-                Kpi("Moderation per 1,000 posts",
-                    "—" if _nan(extra["moderation_rate"]) else f"{extra['moderation_rate']:.1f}",
-                    f"{extra['moderation']:,} actions, {extra['posts']:,} posts"),
-                Kpi("Answered by the community",
-                    "—" if _nan(answers.community_share) else f"{answers.community_share:.0%}",
-                    f"of {answers.answered:,} answered questions"),
+                *_event_tiles(data, extra),
             ]
         )
     )  # fmt: skip
@@ -205,7 +219,7 @@ def workflow_section(data: ReportData, policy: SLAPolicy | None = None) -> Secti
                 + "."
             )
         )
-    if answers.questions:
+    if answers.questions and data.has_data:
         s.add(
             blocks.paragraph(
                 f"Of the {plural(answers.questions, 'thread')} asking a question, "
