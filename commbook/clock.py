@@ -117,10 +117,14 @@ def data_ends_note(ends: dt.date | None, period: Period) -> str | None:
             f"Data ends {short_day(ends)} — the last import: nothing is known yet about "
             f"{period.title}."
         )
+    days = (
+        short_day(ends)
+        if ends == period.first_day
+        else (f"{short_day(period.first_day)} – {short_day(ends)}")
+    )
     return (
         f"Data ends {short_day(ends)} — the last import: figures for {period.title} cover "
-        f"{short_day(period.first_day)} – {short_day(ends)} only, and are compared with the "
-        "same number of days of the period before."
+        f"{days} only, and are compared with the same number of days of the period before."
     )
 
 

@@ -326,3 +326,8 @@ def test_triage_that_goes_on_after_the_posts_is_shown_and_post_counts_are_unknow
     words = _text(sections.build_report(data), "workflow")
     assert "posts are known until 31 Oct 2026" in words
     assert "0 actions, 0 posts" not in words and "answered questions" not in words
+
+
+def test_data_ending_on_the_first_day_names_one_day() -> None:
+    one = clock.choose_period("2026-12", on=TODAY, tz="UTC", ends=dt.date(2026, 12, 1))
+    assert "cover 1 Dec 2026 only" in one.notes[0]

@@ -762,3 +762,12 @@ def test_segments_without_a_rule_are_named_and_the_way_to_size_them_said() -> No
     assert "1 audience segment is described (Newcomers), but it has" in unsized_sentence(
         ["Newcomers"]
     )
+
+
+def test_period_names_for_a_day_and_across_years() -> None:
+    utc = dt.UTC
+    assert sections.period_name(ts("2026-12-03"), ts("2026-12-04"), utc) == "3 Dec 2026"
+    assert (
+        sections.period_name(ts("2025-08-01"), ts("2026-02-01"), utc) == "1 Aug 2025 – 31 Jan 2026"
+    )
+    assert sections.period_name(ts("2026-09-01"), ts("2026-10-01"), utc) == "September 2026"

@@ -76,14 +76,18 @@ def _window_name(row: pd.Series | dict) -> str:
 
 
 def period_name(start: pd.Timestamp, end: pd.Timestamp, tz: dt.tzinfo) -> str:
-    """ "September 2026" for a whole month, else "1 Sep – 30 Sep 2026"."""
+    """ "September 2026" for a whole month, "3 Dec 2026" for a day, else "1 Sep – 30 Sep
+    2026" (with both years when they differ: "1 Aug 2025 – 31 Jan 2026")."""
     s = start.tz_convert(tz).tz_localize(None)
     e = end.tz_convert(tz).tz_localize(None)
     last = (e - pd.Timedelta(microseconds=1)).normalize()
     whole = s.day == 1 and e.day == 1 and s == s.normalize() and e == e.normalize()
     if whole and (e.year - s.year) * 12 + e.month - s.month == 1:
         return f"{s:%B %Y}"
-    return f"{s.day} {s:%b} – {last.day} {last:%b %Y}"
+    if s.normalize() == last:
+        return f"{s.day} {s:%b %Y}"
+    first = f"{s.day} {s:%b}" + (f" {s.year}" if s.year != last.year else "")
+    return f"{first} – {last.day} {last:%b %Y}"
 
 
 def _kpi(comparison: pd.DataFrame, key: str, previous_name: str, label: str = "") -> Kpi:
