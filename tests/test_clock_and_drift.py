@@ -331,3 +331,20 @@ def test_triage_that_goes_on_after_the_posts_is_shown_and_post_counts_are_unknow
 def test_data_ending_on_the_first_day_names_one_day() -> None:
     one = clock.choose_period("2026-12", on=TODAY, tz="UTC", ends=dt.date(2026, 12, 1))
     assert "cover 1 Dec 2026 only" in one.notes[0]
+
+
+def test_an_nps_wave_that_began_before_the_window_is_read_whole(sqlite_url: str) -> None:
+    from commbook.store import Survey, SurveyResponse, session_scope
+
+    load_samples(SAMPLES, sqlite_url, ends=dt.date(2026, 3, 14))  # a wave spans New Year
+    data = load_report_data(
+        "this_year", url=sqlite_url, tz="UTC", today=dt.date(2026, 3, 15)
+    )  # twelve months of responses from 1 Jan 2026
+    waves = sections.build_report(data).section("feedback").facts["nps_waves"]
+    first = waves.iloc[0]
+    with session_scope(sqlite_url) as s:
+        answers = s.query(SurveyResponse).join(Survey).filter(Survey.name == first["survey"])
+        scored = answers.filter(SurveyResponse.score.is_not(None)).count()
+    assert first["label"] == "Dec 2025"  # it began before the window…
+    assert first["n"] == scored  # …and is read whole, not only its part after 1 Jan
+    assert data.responses["submitted_at"].min() >= pd.Timestamp("2026-01-01", tz="UTC")

@@ -99,6 +99,9 @@ class ReportData:
     as_of: dt.date | None = None  # objectives are judged on this day (see commbook.clock)
     notes: tuple[str, ...] = ()  # what the report says at the top (commbook.clock)
     unsized_segments: tuple[str, ...] = ()  # stored segments without a member rule
+    # NPS responses of every wave answered in the responses' window, read whole (None:
+    # take the waves from ``responses``)
+    wave_responses: pd.DataFrame | None = None
     # frame name → the first instant it was loaded from (members: loaded whole)
     loaded_from: dict[str, pd.Timestamp] = field(default_factory=dict)
 
@@ -236,6 +239,7 @@ def load_report_data(
     upcoming = _upcoming(url, *nxt)
     responses_start = _months_before(end, FEEDBACK_MONTHS, tzinfo)
     responses = _responses(url, responses_start, end)
+    wave_responses = _responses(url, responses_start, end, whole_waves=True)
     triage = _triage(url, history_start, end)
     moderation = frames.load_moderation(
         url, history_start, end, columns=("at", "action", "channel", "member_id")
@@ -271,6 +275,7 @@ def load_report_data(
             | conversations.index.isin(posts.index)
         ]
         responses = responses[responses["member_id"].isin(ids)]
+        wave_responses = wave_responses[wave_responses["member_id"].isin(ids)]
         triage = triage[triage["member_id"].isin(ids)]
         moderation = moderation[moderation["member_id"].isin(ids)]
 
@@ -288,6 +293,7 @@ def load_report_data(
         content=content.reset_index(drop=True),
         upcoming=upcoming.reset_index(drop=True),
         responses=responses.reset_index(drop=True),
+        wave_responses=wave_responses.reset_index(drop=True),
         triage=triage.reset_index(drop=True),
         objectives=objectives,
         objective_values=objective_values(objectives, url, as_of, tzinfo, unfiltered),
@@ -454,9 +460,29 @@ def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFra
     return frame
 
 
-def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """Survey responses submitted in ``[lo, hi)`` with their survey's kind and name."""
+def _responses(
+    url: str | None, lo: pd.Timestamp, hi: pd.Timestamp, *, whole_waves: bool = False
+) -> pd.DataFrame:
+    """Survey responses submitted in ``[lo, hi)`` with their survey's kind and name.
+
+    ``whole_waves``: only NPS responses, and every response (before ``hi``) of each NPS
+    survey answered in the window — a wave that began before ``lo`` is read whole, so its
+    score is the survey's, not the part inside the window's twelve months."""
     from commbook.store import Survey, SurveyResponse
+
+    in_window = and_(
+        SurveyResponse.submitted_at >= lo.to_pydatetime(),
+        SurveyResponse.submitted_at < hi.to_pydatetime(),
+    )
+    if whole_waves:
+        answered = select(SurveyResponse.survey_id).where(in_window)
+        keep = and_(
+            Survey.kind == "nps",
+            SurveyResponse.survey_id.in_(answered),
+            SurveyResponse.submitted_at < hi.to_pydatetime(),
+        )
+    else:
+        keep = in_window
 
     stmt = (
         select(
@@ -470,10 +496,7 @@ def _responses(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFr
             Survey.comment_question,
         )
         .join(Survey, SurveyResponse.survey_id == Survey.id)
-        .where(
-            SurveyResponse.submitted_at >= lo.to_pydatetime(),
-            SurveyResponse.submitted_at < hi.to_pydatetime(),
-        )
+        .where(keep)
         .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
     )
     with get_engine(url).connect() as conn:

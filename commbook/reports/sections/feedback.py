@@ -59,7 +59,8 @@ def feedback_section(data: ReportData) -> Section:
             "quarterly). Quotes are members' own words, unedited.",
         )
     )
-    waves = nps_waves(data.responses, data.tz)
+    whole = data.wave_responses if data.wave_responses is not None else data.responses
+    waves = nps_waves(whole, data.tz)  # each wave read whole, even if it began earlier
     s.facts["nps_waves"] = waves
     if data.responses.empty:
         s.add(blocks.notice("No survey answers were recorded in the last twelve months."))
