@@ -131,11 +131,18 @@ class _Measure:
         self._events = {
             name: prepare_events(getattr(self.data, name)) for name in ("activity", "conversations")
         }
+        self._sla: Any = None  # the SLA policy, read once (triage metrics need it)
 
     def inputs(self, metric: CatalogMetric) -> Inputs:
         frames: dict[str, Any] = {}
         for field, name in _frame_names(metric).items():
             frames[field] = self._events[name] if field == "events" else _frame(self.data, name)
+        if "triage" in metric.needs:
+            if self._sla is None:
+                from commbook.triage.sla import load_sla
+
+                self._sla = load_sla()
+            frames["sla"] = self._sla
         return Inputs(**frames)
 
     def covered(self, metric: CatalogMetric, lo: pd.Timestamp, data_start: bool = True) -> bool:
