@@ -38,18 +38,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from commbook.reports import export
+
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"
 BIN = Path(sys.executable).parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(export.CHROMIUM_ARGS)
 VIEWPORT = {"width": 1440, "height": 900}
 REPORT_PAGES = 3
 DPI = 70

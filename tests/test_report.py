@@ -22,8 +22,8 @@ from commbook import frames, metrics
 from commbook.cli import main
 from commbook.errors import NotFound, ValidationError
 from commbook.feedback import nps
+from commbook.reports import export, notes
 from commbook.reports import index as report_index
-from commbook.reports import notes
 from commbook.reports.parameters import declared_parameters, parse_parameter_pairs
 from commbook.reports.periods import resolve_period
 from commbook.reports.runner import ReportFailed, _publish, run_report
@@ -379,15 +379,7 @@ def test_reports_load_nothing_from_the_network(october, summary, store: dict) ->
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=list(export.CHROMIUM_ARGS),
         )
         try:
             page = browser.new_page()

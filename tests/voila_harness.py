@@ -39,21 +39,14 @@ import psutil
 from conftest import free_port
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from commbook.reports import export
 from commbook.store import get_engine, upgrade
 from commbook.widgets.serve import voila_command, voila_env
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 CHROMIUM = Path(os.environ.get("COMMBOOK_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(export.CHROMIUM_ARGS)
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 #: The first page of an app starts a kernel and runs the notebook: ~3.5 s here, slower on CI.
 APP_TIMEOUT_MS = 30_000

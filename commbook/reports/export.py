@@ -42,6 +42,20 @@ def to_html(notebook: Path, html: Path, *, title: str | None = None) -> Path:
     return html
 
 
+#: Flags for headless Chromium on a machine with no network and no screen, used by every
+#: caller (PDF printing here; the browser tests and docs/screenshots.py through Playwright):
+#: no sandbox (root in CI), no GPU, and none of the background requests to Google's hosts.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def chromium_path() -> str:
     """The Chromium (or Chrome) executable, or a clear error when there is none."""
     for name in CHROMIUM_NAMES:
@@ -57,12 +71,7 @@ def to_pdf(html: Path, pdf: Path, *, timeout: float = PDF_TIMEOUT) -> Path:
         cmd = [
             chromium_path(),
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_ARGS,
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={pdf}",
