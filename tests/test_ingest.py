@@ -256,7 +256,7 @@ def test_segments_from_json_matched_by_name(sqlite_url: str, tmp_path: Path) -> 
     }
     assert new.preferences["channels"] == ["forum"]
     assert new.behaviours == {"activity_level": "low", "tenure": "new"}
-    assert segments["Power users"].rule == {"min_posts": 50}
+    assert segments["Power users"].rule == {"min_posts": 50, "posts_within_days": 90}
     again = import_file("segments", DATA / "segments.json", url=sqlite_url)
     assert (again.inserted, again.unchanged) == (0, 2)
     csv_path = write(tmp_path, "s.csv", "name\nx\n")
@@ -272,6 +272,26 @@ def test_segment_with_a_bad_age_band_names_the_nested_field(
         import_file("segments", path, url=sqlite_url)
     assert info.value.errors[0].field == "demographics.age_bands"
     assert "expected one of" in info.value.errors[0].reason
+
+
+def test_segment_rules_are_checked_on_import_like_in_the_app(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A rule the app would refuse is refused here too: imported, it would break every
+    report that sizes segments."""
+    from commbook.reports.data import load_report_data
+
+    bad = write(
+        tmp_path, "bad.jsonl", '{"name": "Recent", "rule": {"active_within_days": "thirty"}}\n'
+    )
+    with pytest.raises(ImportRejected) as info:
+        import_file("segments", bad, url=sqlite_url)
+    error = info.value.errors[0]
+    assert (error.row, error.field) == (1, "rule.active_within_days")
+    assert "whole number" in error.reason
+    good = write(tmp_path, "good.jsonl", '{"name": "Recent", "rule": {"active_within_days": 30}}\n')
+    assert import_file("segments", good, url=sqlite_url).inserted == 1
+    assert load_report_data("2026-10", url=sqlite_url, tz="UTC").segment_sizes == {"Recent": 0}
 
 
 # -- validation messages -------------------------------------------------------------------

@@ -259,6 +259,20 @@ class SegmentRow(Row):
     behaviours: Behaviours = Field(default_factory=Behaviours)
     rule: dict[str, Any] | None = None
 
+    @model_validator(mode="after")
+    def _rule_is_valid(self) -> SegmentRow:
+        """The member rule passes the same check as the planning app's form
+        (``commbook.segments.validate_rule``): a rule that cannot be applied is refused
+        here, not found later by every report that sizes segments."""
+        if self.rule:
+            from commbook.segments import validate_rule
+
+            try:
+                validate_rule(self.rule)
+            except ValidationError as exc:
+                raise _rule(exc.field or "rule", exc.reason) from None
+        return self
+
 
 MODELS: dict[str, type[Row]] = {
     "members": MemberRow,
