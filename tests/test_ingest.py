@@ -583,3 +583,19 @@ def test_large_file_streams_in_batches(
     result = import_file("events", path, url=sqlite_url)
     assert result.inserted == 1050
     assert count(sqlite_url, ActivityEvent) == 1050
+
+
+def test_a_stored_segment_whose_rule_cannot_be_applied_does_not_take_the_report_down(
+    sqlite_url: str,
+) -> None:
+    from commbook.errors import ValidationError
+    from commbook.reports.data import load_report_data
+    from commbook.reports.sections import build_report
+
+    with session_scope(sqlite_url) as s:  # as an older import could have stored it
+        s.add(AudienceSegment(name="Recent", rule={"active_within_days": "thirty"}))
+    data = load_report_data("2026-10", url=sqlite_url, tz="UTC")
+    words = " ".join(getattr(p, "data", "") for p in build_report(data).section("audience").parts)
+    assert "Segment Recent: " in words and "left out; fix its rule" in words
+    with pytest.raises(ValidationError, match="segment 'Recent' has a rule that cannot be"):
+        load_report_data("2026-10", url=sqlite_url, tz="UTC", segment="Recent")

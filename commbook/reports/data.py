@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import and_, or_, select
 
 from commbook import clock, frames
-from commbook.errors import NotFound
+from commbook.errors import NotFound, ValidationError
 from commbook.metrics.activity import ACTIVE_KINDS
 from commbook.metrics.compare import previous_window
 from commbook.metrics.conversations import FOLLOW_UP_DAYS
@@ -99,6 +99,7 @@ class ReportData:
     as_of: dt.date | None = None  # objectives are judged on this day (see commbook.clock)
     notes: tuple[str, ...] = ()  # what the report says at the top (commbook.clock)
     unsized_segments: tuple[str, ...] = ()  # stored segments without a member rule
+    invalid_segments: tuple[str, ...] = ()  # "name: problem" of rules that cannot be applied
     # NPS responses of every wave answered in the responses' window, read whole (None:
     # take the waves from ``responses``)
     wave_responses: pd.DataFrame | None = None
@@ -261,7 +262,8 @@ def load_report_data(
         triage = triage[triage["channel"] == channel]
         moderation = moderation[moderation["channel"] == channel]
 
-    sizes, member_segments, chosen, unsized = _segments(url, members, activity, end, segment)
+    segments = _segments(url, members, activity, end, segment)
+    sizes, member_segments, chosen, unsized, invalid = segments
     if segment:
         ids = chosen
         members = members[members["member_id"].isin(ids)]
@@ -304,6 +306,7 @@ def load_report_data(
         moderation=moderation.reset_index(drop=True),
         member_roles=member_roles,
         unsized_segments=tuple(unsized),
+        invalid_segments=tuple(invalid),
         data_ends=choice.data_ends,
         data_starts=clock.data_starts(url, tzinfo),
         as_of=as_of,
@@ -390,9 +393,10 @@ def _segments(
     activity: pd.DataFrame,
     end: pd.Timestamp,
     wanted: str,
-) -> tuple[dict[str, int], pd.Series, np.ndarray, list[str]]:
+) -> tuple[dict[str, int], pd.Series, np.ndarray, list[str], list[str]]:
     """Sizes of the stored segments with a rule at ``end``, each member's first segment,
-    the member ids of ``wanted``, and the names of the segments without a rule."""
+    the member ids of ``wanted``, the names of the segments without a rule, and
+    "name: problem" of those whose rule cannot be applied (left out, not fatal)."""
     from commbook.segments import list_segments, segment_mask, validate_rule
 
     stored = list_segments(url)
@@ -403,20 +407,32 @@ def _segments(
     sizes: dict[str, int] = {}
     label = pd.Series(pd.NA, index=members.index, dtype="object")
     chosen = np.array([], dtype="int64")
-    unsized = []
+    unsized: list[str] = []
+    invalid: list[str] = []
     for seg in stored:
         if not seg.rule:
             if seg.name == wanted:
                 raise NotFound(f"segment {wanted!r} has no member rule, so it cannot filter")
             unsized.append(seg.name)
             continue
-        mask = segment_mask(validate_rule(seg.rule), members, activity, at)
+        try:
+            rule = validate_rule(seg.rule)
+        except ValidationError as exc:  # stored before rules were checked on import
+            if seg.name == wanted:
+                raise ValidationError(
+                    f"segment {wanted!r} has a rule that cannot be applied: {exc.reason} "
+                    "(fix it in the planning app's Audience tab)",
+                    field="segment",
+                ) from None
+            invalid.append(f"{seg.name}: {exc.reason}")
+            continue
+        mask = segment_mask(rule, members, activity, at)
         sizes[seg.name] = int(mask.sum())
         label = label.where(label.notna() | ~mask, seg.name)
         if seg.name == wanted:
             chosen = members.loc[mask, "member_id"].to_numpy()
     by_member = pd.Series(label.to_numpy(), index=members["member_id"].to_numpy()).dropna()
-    return sizes, by_member, chosen, unsized
+    return sizes, by_member, chosen, unsized, invalid
 
 
 def _upcoming(url: str | None, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:

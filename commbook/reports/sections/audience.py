@@ -71,6 +71,8 @@ def audience_section(data: ReportData) -> Section:
             "Audience segments", "Segments with a member rule, sized at the period's end."
         )
     )
+    for problem in data.invalid_segments:
+        s.add(blocks.notice(f"Segment {problem} — left out; fix its rule in the planning app."))
     if not data.segment_sizes or data.member_segments is None:
         s.add(blocks.paragraph(unsized_sentence(data.unsized_segments)))
         s.facts["segments"] = pd.DataFrame()
