@@ -22,35 +22,37 @@ from dataclasses import dataclass
 from commbook.reports.periods import Period, is_relative, resolve_period, short_day
 
 
-def today(tz: str | dt.tzinfo | None = None) -> dt.date:
-    """Today in ``tz`` (default: the configured timezone), or ``Settings.today`` if set."""
+def _zone(tz: str | dt.tzinfo | None) -> dt.tzinfo:
+    """``tz`` as a tzinfo; ``None`` is the configured timezone."""
     from zoneinfo import ZoneInfo
 
     from commbook.config import get_settings
 
-    settings = get_settings()
-    if settings.today is not None:
-        return settings.today
-    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or settings.timezone)
-    return dt.datetime.now(zone).date()
+    if isinstance(tz, dt.tzinfo):
+        return tz
+    return ZoneInfo(tz or get_settings().timezone)
+
+
+def today(tz: str | dt.tzinfo | None = None) -> dt.date:
+    """Today in ``tz`` (default: the configured timezone), or ``Settings.today`` if set."""
+    from commbook.config import get_settings
+
+    fixed = get_settings().today
+    return fixed if fixed is not None else dt.datetime.now(_zone(tz)).date()
 
 
 def now(tz: str | dt.tzinfo | None = None) -> dt.datetime:
     """The current instant — noon of ``Settings.today`` in ``tz`` when the clock is fixed."""
-    from zoneinfo import ZoneInfo
-
     from commbook.config import get_settings
 
-    settings = get_settings()
-    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or settings.timezone)
-    if settings.today is not None:
-        return dt.datetime.combine(settings.today, dt.time(12), tzinfo=zone)
-    return dt.datetime.now(zone)
+    fixed = get_settings().today
+    if fixed is not None:
+        return dt.datetime.combine(fixed, dt.time(12), tzinfo=_zone(tz))
+    return dt.datetime.now(_zone(tz))
 
 
 def known_until(ends: dt.date | None, tz: str | dt.tzinfo) -> dt.datetime | None:
     """The instant the data stops: the start of the day after ``ends`` in ``tz``."""
-
     if ends is None:
         return None
     return start_of(ends + dt.timedelta(days=1), tz)
@@ -70,20 +72,15 @@ def data_starts(url: str | None = None, tz: str | dt.tzinfo | None = None) -> dt
 
 def start_of(day: dt.date | None, tz: str | dt.tzinfo) -> dt.datetime | None:
     """The first instant of ``day`` in ``tz`` (``None`` for ``None``)."""
-    from zoneinfo import ZoneInfo
-
     if day is None:
         return None
-    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz)
+    zone = _zone(tz)
     return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC).astimezone(zone)
 
 
 def _event_day(which: str, url: str | None, tz: str | dt.tzinfo | None) -> dt.date | None:
-    from zoneinfo import ZoneInfo
-
     from sqlalchemy import func, select
 
-    from commbook.config import get_settings
     from commbook.store import ActivityEvent, session_scope
 
     aggregate = func.max if which == "max" else func.min
@@ -93,8 +90,7 @@ def _event_day(which: str, url: str | None, tz: str | dt.tzinfo | None) -> dt.da
         return None
     if found.tzinfo is None:
         found = found.replace(tzinfo=dt.UTC)
-    zone = tz if isinstance(tz, dt.tzinfo) else ZoneInfo(tz or get_settings().timezone)
-    return found.astimezone(zone).date()
+    return found.astimezone(_zone(tz)).date()
 
 
 def as_of(
@@ -148,15 +144,17 @@ class PeriodChoice:
         return self.data_ends is None or self.data_ends >= self.period.first_day
 
     @property
+    def moved_note(self) -> str | None:
+        """Why the period shown is not the one asked for (``None``: it is)."""
+        if not self.moved:
+            return None
+        return f"{self.asked.title} has no data yet, so this shows {self.period.title}."
+
+    @property
     def notes(self) -> list[str]:
         """What to say at the top of the page (may be empty)."""
-        out = []
-        if self.moved:
-            out.append(f"{self.asked.title} has no data yet, so this shows {self.period.title}.")
-        note = data_ends_note(self.data_ends, self.period)
-        if note:
-            out.append(note)
-        return out
+        found = [self.moved_note, data_ends_note(self.data_ends, self.period)]
+        return [note for note in found if note]
 
 
 def choose_period(

@@ -151,21 +151,12 @@ class PeriodChoice(clock.PeriodChoice):
 
     @property
     def moved_note(self) -> str | None:
-        """Why the period shown is not the one asked for (``None``: it is)."""
-        if not self.moved:
-            return None
-        if self.preset != "last_30_days" or self.data_ends is None:
-            return f"{self.asked.title} has no data yet, so this shows {self.period.title}."
+        if not self.moved or self.preset != "last_30_days" or self.data_ends is None:
+            return super().moved_note
         to = short_day(self.period.last_day)
         if self.data_ends < self.asked.first_day:
             return f"The last 30 days have no data yet, so this shows the 30 days to {to}."
         return f"The data ends {to}, so this shows the 30 days to {to}."
-
-    @property
-    def notes(self) -> list[str]:
-        out = [] if self.moved_note is None else [self.moved_note]
-        note = clock.data_ends_note(self.data_ends, self.period)
-        return [*out, note] if note else out
 
 
 def choose_period(
@@ -703,13 +694,12 @@ def answers_note(data: PeriodFrames, data_ends: dt.date | None = None) -> str:
     """The late-answer cut-off every surface uses, in words; when the data (last day
     ``data_ends``) stops before it, that the answered rate and first reply count the
     answers so far (the report's "so far: the data ends …")."""
-    cut = metrics.answers_counted_until(data.end) - pd.Timedelta(microseconds=1)
-    last = cut.tz_convert(data.tz)
+    last = metrics.answers_last_day(data.end, data.tz)
     text = (
-        f"Answers to the period's threads count until {last.day} {last:%b %Y} "
+        f"Answers to the period's threads count until {short_day(last)} "
         f"({metrics.FOLLOW_UP_DAYS} days after it)"
     )
-    if data_ends is not None and data_ends < last.date():
+    if data_ends is not None and data_ends < last:
         return (
             f"{text}; the data ends {short_day(data_ends)}, so the answered rate and first "
             "reply count the answers so far."
@@ -725,10 +715,7 @@ def context_notes(
     """What the line under the filters says, one sentence each, none repeating another:
     why the period moved (if it did), what the changes compare (and where the data stops),
     and how far answers are counted."""
-    moved = getattr(choice, "moved_note", None)
-    if moved is None and choice.moved:
-        moved = f"{choice.asked.title} has no data yet, so this shows {choice.period.title}."
-    notes = [moved] if moved else []
+    notes = [choice.moved_note] if choice.moved_note else []
     notes.append(comparison_note(data, as_of, choice.data_ends))
     notes.append(answers_note(data, choice.data_ends))
     return notes

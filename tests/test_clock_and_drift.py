@@ -229,7 +229,7 @@ def test_dashboard_opens_on_the_data_and_compares_the_days_it_covers(
 
 def test_weeks_the_period_covers_in_part_are_drawn_lighter_with_their_days() -> None:
     from commbook import charts
-    from commbook.reports.sections.engagement import week_days
+    from commbook.reports.sections._common import week_days
 
     weekly = pd.DataFrame(
         {

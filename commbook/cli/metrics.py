@@ -13,7 +13,7 @@ from sqlalchemy import select
 from commbook import clock, frames
 from commbook.config import get_settings
 from commbook.errors import ValidationError
-from commbook.metrics import MAU_DAYS, answers_counted_until, headline
+from commbook.metrics import MAU_DAYS, answers_last_day, headline
 from commbook.metrics._time import zone
 from commbook.metrics.catalog import CONVERSATION_COLUMNS
 from commbook.store import Channel, get_engine
@@ -109,7 +109,7 @@ def command(
         "to": f"{last_day:%Y-%m-%d}",
         "tz": str(tzinfo),
         "channel": channel,
-        "answers_counted_until": f"{_last_day(answers_counted_until(end), tzinfo):%Y-%m-%d}",
+        "answers_counted_until": answers_last_day(end, tzinfo).isoformat(),
         "data_ends": ends.isoformat() if ends else None,
         **numbers,
     }
@@ -117,11 +117,6 @@ def command(
         click.echo(json.dumps(result, indent=2, allow_nan=False))
     else:
         click.echo(_table(result))
-
-
-def _last_day(end: pd.Timestamp, tz: dt.tzinfo) -> pd.Timestamp:
-    """The last local day before the instant ``end``."""
-    return (end - pd.Timedelta(microseconds=1)).tz_convert(tz)
 
 
 def _at_midnight(day: pd.Timestamp, tz: dt.tzinfo) -> pd.Timestamp:

@@ -35,6 +35,7 @@ from commbook.metrics.content import (
 from commbook.metrics.conversations import (
     FOLLOW_UP_DAYS,
     answers_counted_until,
+    answers_last_day,
     conversation_summary,
     response_times,
     threads,
@@ -69,6 +70,7 @@ __all__ = [
     "active_members",
     "activity_summary",
     "answers_counted_until",
+    "answers_last_day",
     "churned_members",
     "cohort_retention",
     "compare",

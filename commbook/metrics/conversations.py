@@ -183,6 +183,17 @@ def answers_counted_until(
     return local.tz_localize(stamp.tzinfo, ambiguous=True, nonexistent="shift_forward")
 
 
+def answers_last_day(
+    end: Instant, tz: str | dt.tzinfo, follow_up_days: int = FOLLOW_UP_DAYS
+) -> dt.date:
+    """The last local day (in ``tz``) whose answers count for the threads of a period
+    ending at ``end`` — the cut-off in words: "answers counted until 30 Dec 2026"."""
+    tzinfo = window(None, end, tz)[0]
+    local_end = pd.Timestamp(end).tz_convert(tzinfo)
+    cut = answers_counted_until(local_end, follow_up_days)
+    return (cut - pd.Timedelta(microseconds=1)).tz_convert(tzinfo).date()
+
+
 def threads(
     events: EventsLike,
     start: Instant | None = None,

@@ -124,8 +124,7 @@ class ReportData:
         is after it is not known."""
         if self.data_ends is None or self.data_ends >= self.period.last_day:
             return self.end
-        day = self.data_ends + dt.timedelta(days=1)
-        return pd.Timestamp(day).tz_localize(self.tz, ambiguous=True, nonexistent="shift_forward")
+        return pd.Timestamp(clock.known_until(self.data_ends, self.tz))
 
     @property
     def start(self) -> pd.Timestamp:
@@ -308,7 +307,7 @@ def load_report_data(
         unsized_segments=tuple(unsized),
         invalid_segments=tuple(invalid),
         data_ends=choice.data_ends,
-        data_starts=clock.data_starts(url, tzinfo),
+        data_starts=choice.data_starts,
         as_of=as_of,
         notes=tuple(choice.notes),
         loaded_from={

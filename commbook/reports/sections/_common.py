@@ -138,3 +138,13 @@ def plural(n: int, word: str) -> str:
 def metrics_in(times: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
     """Boolean mask of aware ``times`` in ``[lo, hi)`` (missing → False)."""
     return ((times >= lo) & (times < hi)).to_numpy(dtype=bool, na_value=False)
+
+
+def week_days(starts: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> list[int]:
+    """How many days of each week (its start, Monday 00:00 local) fall in ``[lo, hi)``."""
+    days = []
+    for start in starts:
+        first = max(start, lo.tz_convert(start.tz))
+        last = min(start + pd.DateOffset(days=7), hi.tz_convert(start.tz))
+        days.append(max(0, round((last - first) / pd.Timedelta(days=1))))
+    return days

@@ -11,8 +11,13 @@ import pandas as pd
 from commbook import charts, metrics
 from commbook.reports import blocks
 from commbook.reports.data import ReportData
-from commbook.reports.sections._common import Section, metrics_in, nothing_known, plural
-from commbook.reports.sections.engagement import week_days
+from commbook.reports.sections._common import (
+    Section,
+    metrics_in,
+    nothing_known,
+    plural,
+    week_days,
+)
 
 
 def audience_section(data: ReportData) -> Section:

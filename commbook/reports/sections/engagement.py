@@ -13,6 +13,7 @@ from commbook.reports.sections._common import (
     _kpi,
     format_change,
     format_value,
+    week_days,
 )
 from commbook.reports.sections.comparison import IN_WORDS, compared_names
 
@@ -77,13 +78,3 @@ def engagement_section(data: ReportData, compared: pd.DataFrame) -> Section:
         )
     )
     return s
-
-
-def week_days(starts: pd.Series, lo: pd.Timestamp, hi: pd.Timestamp) -> list[int]:
-    """How many days of each week (its start, Monday 00:00 local) fall in ``[lo, hi)``."""
-    days = []
-    for start in starts:
-        first = max(start, lo.tz_convert(start.tz))
-        last = min(start + pd.DateOffset(days=7), hi.tz_convert(start.tz))
-        days.append(max(0, round((last - first) / pd.Timedelta(days=1))))
-    return days

@@ -71,9 +71,8 @@ def collect_lessons(
     rate = by_key.loc["unanswered_rate", "current"]
     so_far, windows = "", "the previous period"
     if data is not None:
-        until = metrics.answers_counted_until(data.end)
-        last = until.tz_convert(data.tz) - pd.Timedelta(microseconds=1)
-        if data.data_ends is not None and data.data_ends < last.date():
+        last = metrics.answers_last_day(data.end, data.tz)
+        if data.data_ends is not None and data.data_ends < last:
             so_far = short_day(data.data_ends)  # answers may still come: say "so far"
         if bool(compared["partial"].iloc[0]):
             windows = f"the same days of {compared_names(data, compared)[1]}"

@@ -118,8 +118,7 @@ def activity_notice(data: ReportData, compared: pd.DataFrame) -> str | None:
 
 def answers_until(data: ReportData) -> dt.date:
     """The last day whose answers count for the period's threads (the cut-off)."""
-    cut = metrics.answers_counted_until(data.end)
-    return (cut - pd.Timedelta(microseconds=1)).tz_convert(data.tz).date()
+    return metrics.answers_last_day(data.end, data.tz)
 
 
 def definitions_line(data: ReportData) -> str:
